@@ -1,0 +1,93 @@
+"""AIO100–AIO109: calls that block the event loop, made directly in an ``async def``."""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import libcst as cst
+
+from asynclint.catalogue import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
+from asynclint.checks.base import Check
+from asynclint.engine import Context
+
+_WHAT = {
+    "AIO100": "sleeps and blocks the event loop",
+    "AIO101": "does blocking network I/O on the event loop",
+    "AIO102": "waits for a process and blocks the event loop",
+    "AIO103": "does blocking file I/O on the event loop",
+    "AIO104": "touches the filesystem and blocks the event loop",
+    "AIO105": "waits for console input and blocks the event loop",
+    "AIO106": "uses a sync database client that blocks the event loop",
+    "AIO107": "waits on a thread primitive and blocks the event loop",
+    "AIO108": "starts a nested event loop inside a running one",
+    "AIO109": "is listed as blocking in the blocking-calls setting",
+}
+
+
+def lookup(table: Dict[str, Entry], name: str) -> Optional[Entry]:
+    """Exact match first, then the nearest ``prefix.*`` wildcard."""
+    entry = table.get(name)
+    if entry is not None:
+        return entry
+    prefix = name
+    while "." in prefix:
+        prefix = prefix.rsplit(".", 1)[0]
+        entry = table.get(prefix + ".*")
+        if entry is not None:
+            return entry
+    return None
+
+
+def user_table(settings: object) -> Dict[str, Entry]:
+    """The ``blocking-calls`` setting as catalogue entries (AIO109)."""
+    user = getattr(settings, "blocking_calls", {}) or {}
+    return {name: ("AIO109", hint, "to_thread") for name, hint in user.items()}
+
+
+def blocking_entry(call: cst.Call, name: Optional[str], user: Dict[str, Entry]) -> Optional[Tuple[str, Entry]]:
+    """What a call blocks on, if anything: the user's table, the catalogue, then method names."""
+    if name is not None:
+        entry = lookup(user, name) if user else None
+        if entry is None:
+            entry = lookup(BLOCKING_CALLS, name)
+        if entry is not None:
+            return name, entry
+        if not name.startswith("builtins."):
+            return None
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in BLOCKING_METHOD_NAMES:
+        return BLOCKING_METHOD_NAMES[func.attr.value]
+    return None
+
+
+def display_name(name: str) -> str:
+    return name[len("builtins."):] if name.startswith("builtins.") else name
+
+
+class BlockingCalls(Check):
+    codes = tuple(_WHAT)
+
+    def __init__(self, settings: object) -> None:
+        super().__init__(settings)
+        self.user = user_table(settings)
+
+    def resolve(self, call: cst.Call, ctx: Context) -> Optional[Tuple[str, Entry]]:
+        return blocking_entry(call, ctx.callee(call), self.user)
+
+    def visit_Call(self, node: cst.Call, ctx: Context) -> None:
+        if not ctx.in_async or ctx.is_awaited(node):
+            return
+        found = self.resolve(node, ctx)
+        if found is None:
+            return
+        name, (code, suggestion, _fix) = found
+        ctx.report(node, code, f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}")
+
+    def visit_With(self, node: cst.With, ctx: Context) -> None:
+        if not ctx.in_async or node.asynchronous is not None:
+            return
+        for item in node.items:
+            name = ctx.value(item.item)
+            entry = BLOCKING_CONTEXT_MANAGERS.get(name) if name is not None else None
+            if entry is not None and not isinstance(item.item, cst.Call):
+                code, suggestion, _fix = entry
+                ctx.report(item, code, f"`with` on a `{name}` {_WHAT[code]}; use {suggestion}")

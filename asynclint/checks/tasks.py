@@ -1,0 +1,73 @@
+"""AIO300, AIO301: tasks whose only reference is dropped, so they can vanish mid-run."""
+from __future__ import annotations
+
+import fnmatch
+from typing import Optional
+
+import libcst as cst
+
+from asynclint.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
+from asynclint.checks.base import Check
+from asynclint.engine import Context
+from asynclint.names import dotted
+
+_LOOP_TYPE = "asyncio.AbstractEventLoop"
+
+
+def _receiver_looks_like_loop(expr: cst.BaseExpression) -> bool:
+    """``loop``, ``self.loop``, ``self._event_loop``: an unresolvable receiver named like a loop."""
+    name = dotted(expr)
+    return name is not None and "loop" in name.rsplit(".", 1)[-1].lower()
+
+
+class DroppedTasks(Check):
+    codes = ("AIO300", "AIO301")
+
+    def __init__(self, settings: object) -> None:
+        super().__init__(settings)
+        self.keepers = list(getattr(settings, "task_keepers", ()) or ())
+
+    def spawner(self, call: cst.Call, ctx: Context) -> Optional[str]:
+        """The name of the task-starting call, or None if ``call`` does not start a weak task."""
+        name = ctx.callee(call)
+        if name is not None and any(fnmatch.fnmatchcase(name, k) for k in self.keepers):
+            return None
+        if name in TASK_SPAWNERS:
+            return name
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "create_task":
+            return None
+        receiver = ctx.value(func.value)
+        if receiver in TASK_GROUPS:
+            return None
+        if receiver == _LOOP_TYPE or (receiver is None or receiver.startswith("builtins.")) and _receiver_looks_like_loop(func.value):
+            return "loop.create_task"
+        return None
+
+    def visit_Call(self, node: cst.Call, ctx: Context) -> None:
+        if not isinstance(ctx.parent, cst.Expr) or ctx.is_awaited(node):
+            return
+        name = self.spawner(node, ctx)
+        if name is not None:
+            ctx.report(
+                node,
+                "AIO300",
+                f"the task from `{name}` is dropped: the event loop keeps only a weak reference, so it can be "
+                "garbage-collected mid-run; keep a reference (a set of background tasks) or use a TaskGroup",
+            )
+
+    def leave_Assign(self, node: cst.Assign, ctx: Context) -> None:
+        value = node.value
+        if not isinstance(value, cst.Call) or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if not isinstance(target, cst.Name) or not isinstance(ctx.frame.node, cst.FunctionDef):
+            return
+        name = self.spawner(value, ctx)
+        if name is None:
+            return
+        message = (
+            f"task `{target.value}` from `{name}` is never used again: nothing keeps, awaits or cancels it, "
+            "so it can be garbage-collected mid-run; keep it in a set of background tasks or await it"
+        )
+        ctx.watch_unused(target, lambda: ctx.report(node, "AIO301", message))

@@ -1,0 +1,52 @@
+"""What one file tells the project index, and findings that wait for it.
+
+Both are plain data gathered in the file's single walk, so they cross process and cache
+boundaries and a file never has to be parsed again to link it with the others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+
+@dataclass
+class BlockingSite:
+    """The first blocking call a sync function makes directly."""
+
+    callee: str
+    code: str
+    path: str
+    line: int
+
+
+@dataclass
+class FunctionFacts:
+    qualname: str
+    is_async: bool
+    is_generator: bool = False
+    decorators: Tuple[str, ...] = ()
+    calls: List[str] = field(default_factory=list)  # project-resolvable callees, first-seen order
+    blocking: Optional[BlockingSite] = None
+
+
+@dataclass
+class FileFacts:
+    module: str
+    path: str
+    functions: Dict[str, FunctionFacts] = field(default_factory=dict)
+    classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # class -> resolved bases
+    aliases: Dict[str, str] = field(default_factory=dict)  # "mod.local" -> what it was imported as
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A finding that exists only if the project index says so (e.g. the callee is async)."""
+
+    code: str
+    callee: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    context: str = ""  # the enclosing function, for messages

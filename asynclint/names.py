@@ -1,0 +1,282 @@
+"""What a name or dotted expression refers to, tracked by hand.
+
+LibCST's QualifiedNameProvider costs several times the parse itself (see DEVELOPERS.md),
+so the engine keeps its own small scope tables: imports, definitions and assignments whose
+value is a call or reference to something nameable. A value is represented by the
+qualified name of what produced it: ``requests.Session()`` and ``requests.Session`` both
+resolve to ``"requests.Session"``, so ``session.get`` resolves to ``"requests.Session.get"``.
+An opaque local (a parameter, a loop variable, anything computed) resolves to ``None``.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, Iterator, Optional, Sequence, Set
+
+import libcst as cst
+
+from asynclint.catalogue import DIVISION_PRESERVES, RETURNS
+
+OPAQUE = None
+
+
+class Scope:
+    """One namespace. Class scopes are skipped when functions look names up, as in Python."""
+
+    __slots__ = ("kind", "names", "parent", "qualname", "globals")
+
+    def __init__(self, kind: str, parent: Optional["Scope"], qualname: str) -> None:
+        self.kind = kind
+        self.names: Dict[str, Optional[str]] = {}
+        self.parent = parent
+        self.qualname = qualname
+        self.globals: Set[str] = set()
+
+    def bind(self, name: str, value: Optional[str]) -> None:
+        if name in self.globals:
+            return
+        self.names[name] = value
+
+
+class Resolver:
+    """Resolves expressions in the current scope chain of one module."""
+
+    def __init__(self, module_name: str, is_package: bool) -> None:
+        self.module_name = module_name
+        self.is_package = is_package
+        self.module_scope = Scope("module", None, module_name)
+        self.scope = self.module_scope
+        self.star_import = False
+        # "pkg.mod.Class.attr" -> value, from `self.attr = ...` inside methods.
+        self.attributes: Dict[str, Optional[str]] = {}
+
+    # -- scope chain -------------------------------------------------------------------
+
+    def push(self, kind: str, qualname: str) -> Scope:
+        self.scope = Scope(kind, self.scope, qualname)
+        return self.scope
+
+    def pop(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    def lookup(self, name: str) -> Optional[str]:
+        scope: Optional[Scope] = self.scope
+        first = True
+        while scope is not None:
+            if name in scope.globals:
+                scope = self.module_scope
+                first = False
+                continue
+            if (first or scope.kind != "class") and name in scope.names:
+                return scope.names[name]
+            first = False
+            scope = scope.parent
+        if self.star_import:
+            return OPAQUE
+        return "builtins." + name
+
+    # -- expressions -------------------------------------------------------------------
+
+    def callee(self, func: cst.BaseExpression) -> Optional[str]:
+        """The qualified name of what a call's ``func`` expression calls."""
+        if isinstance(func, cst.Name):
+            return self.lookup(func.value)
+        if isinstance(func, cst.Attribute):
+            base = self.value(func.value)
+            if base is None:
+                return None
+            return base + "." + func.attr.value
+        return self.value(func)
+
+    def value(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The qualified name of the type or object an expression evaluates to."""
+        if isinstance(expr, cst.Name):
+            return self.lookup(expr.value)
+        if isinstance(expr, cst.Attribute):
+            base = self.value(expr.value)
+            if base is None:
+                return None
+            full = base + "." + expr.attr.value
+            if full in self.attributes:
+                return self.attributes[full]
+            return RETURNS.get(full, full)
+        if isinstance(expr, cst.Call):
+            name = self.callee(expr.func)
+            return None if name is None else RETURNS.get(name, name)
+        if isinstance(expr, cst.Await):
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            left = self.value(expr.left)
+            return left if left in DIVISION_PRESERVES else None
+        return None
+
+    # -- bindings ----------------------------------------------------------------------
+
+    def absolute_module(self, node: cst.ImportFrom) -> Optional[str]:
+        """The module a ``from ... import`` names, resolving relative levels."""
+        relative = len(node.relative)
+        module = dotted(node.module) if node.module is not None else ""
+        if module is None:
+            return None
+        if not relative:
+            return module
+        parts = self.module_name.split(".")
+        if not self.is_package:
+            parts = parts[:-1]
+        if relative - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (relative - 1)]
+        if module:
+            base.append(module)
+        return ".".join(base) if base else None
+
+    def bind_import(self, node: cst.Import, scope: Scope) -> None:
+        for alias in node.names:
+            full = dotted(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None:
+                target = alias.asname.name
+                if isinstance(target, cst.Name):
+                    scope.bind(target.value, full)
+            else:
+                top = full.split(".", 1)[0]
+                scope.bind(top, top)
+
+    def bind_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
+        module = self.absolute_module(node)
+        if isinstance(node.names, cst.ImportStar):
+            if scope is self.module_scope:
+                self.star_import = True
+            return
+        for alias in node.names:
+            name = alias.name
+            if not isinstance(name, cst.Name):
+                continue
+            local = name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            scope.bind(local, None if module is None else module + "." + name.value)
+
+    def bind_target(self, target: cst.BaseExpression, value: Optional[str], scope: Scope) -> None:
+        """Bind an assignment target; attributes of ``self`` are recorded per class."""
+        if isinstance(target, cst.Name):
+            scope.bind(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                inner = element.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                self.bind_target(inner, OPAQUE, scope)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, OPAQUE, scope)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            owner = self.lookup(target.value.value)
+            if owner is not None and owner.startswith(self.module_name + "."):
+                key = owner + "." + target.attr.value
+                if key in self.attributes and self.attributes[key] != value:
+                    self.attributes[key] = OPAQUE  # assigned different things: unknown
+                else:
+                    self.attributes[key] = value
+
+    def bind_statement(self, stmt: cst.CSTNode, scope: Scope) -> None:
+        """Record the bindings one small statement makes."""
+        if isinstance(stmt, cst.Import):
+            self.bind_import(stmt, scope)
+        elif isinstance(stmt, cst.ImportFrom):
+            self.bind_import_from(stmt, scope)
+        elif isinstance(stmt, cst.Assign):
+            value = self.value(stmt.value)
+            for target in stmt.targets:
+                self.bind_target(target.target, value, scope)
+        elif isinstance(stmt, cst.AnnAssign):
+            value = self.value(stmt.value) if stmt.value is not None else self.value(stmt.annotation.annotation)
+            self.bind_target(stmt.target, value, scope)
+        elif isinstance(stmt, cst.AugAssign):
+            self.bind_target(stmt.target, OPAQUE, scope)
+        elif isinstance(stmt, cst.Global):
+            for item in stmt.names:
+                scope.globals.add(item.name.value)
+                scope.names.pop(item.name.value, None)
+        elif isinstance(stmt, cst.Nonlocal):
+            for item in stmt.names:
+                scope.names.pop(item.name.value, None)
+
+
+def dotted(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    """``a.b.c`` as a string, or None if the expression is not a plain dotted name."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Every small statement and nested def/class header in a block, not entering defs.
+
+    Used for the cheap pre-scans that find a scope's bindings before its body is walked.
+    """
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            yield stmt
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            yield stmt
+            yield from small_statements(_inner_body(stmt.body))
+            for block in _extra_blocks(stmt):
+                yield from small_statements(_inner_body(block))
+
+
+def _inner_body(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+
+
+def _extra_blocks(stmt: cst.BaseCompoundStatement) -> Iterable[cst.BaseSuite]:
+    if isinstance(stmt, cst.If):
+        orelse = stmt.orelse
+        while orelse is not None:
+            yield orelse.body
+            orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+    elif isinstance(stmt, (cst.For, cst.While)):
+        if stmt.orelse is not None:
+            yield stmt.orelse.body
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        for handler in stmt.handlers:
+            yield handler.body
+        if stmt.orelse is not None:
+            yield stmt.orelse.body
+        if stmt.finalbody is not None:
+            yield stmt.finalbody.body
+    elif isinstance(stmt, cst.Match):
+        for case in stmt.cases:
+            yield case.body
+
+
+def local_names(stmt: cst.CSTNode) -> Iterator[str]:
+    """Names a compound statement header binds (loop targets, ``as`` names, defs)."""
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        yield stmt.name.value
+    elif isinstance(stmt, cst.For):
+        yield from _target_names(stmt.target)
+    elif isinstance(stmt, cst.With):
+        for item in stmt.items:
+            if item.asname is not None:
+                yield from _target_names(item.asname.name)
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        for handler in stmt.handlers:
+            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                yield handler.name.name.value
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)

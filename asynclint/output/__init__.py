@@ -1,0 +1,1 @@
+"""Output formats. Each takes the run's findings and writes to a stream; none decides exit codes."""
