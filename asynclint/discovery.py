@@ -1,0 +1,189 @@
+"""Turning command-line paths into the list of source files to check.
+
+Exclusion works like git: each ignore source (the exclude settings, the project's root
+``.gitignore``, nested ``.gitignore`` files) is a *layer* holding a PathSpec plus the path of
+the directory being walked relative to that layer's base, so every pattern is matched
+relative to the directory it was written for without recomputing relative paths per file.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from pathspec import GitIgnoreSpec, PathSpec
+
+from asynclint.config import DEFAULT_EXCLUDES, Settings
+
+SOURCE_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # filesystem path to open
+    display: str  # the path as the user gave it, joined with the part below it
+    explicit: bool  # named on the command line
+
+
+class DiscoveryError(Exception):
+    """One-line message such as "nosuch/: no such file or directory"; the CLI exits 2."""
+
+
+# (path of the current directory relative to the layer's base, ending in "/" or empty; spec)
+_Layer = Tuple[str, PathSpec]
+
+
+def discover(paths: Sequence[str], settings: Settings) -> List[SourceFile]:
+    """Every file to check, de-duplicated by real path and sorted by display name."""
+    for given in paths:
+        if not os.path.exists(given):
+            raise DiscoveryError(f"{given}: no such file or directory")
+    walker = _Walker(settings)
+    for given in paths:
+        if os.path.isdir(given):
+            walker.walk_top(given)
+        else:  # named explicitly: checked whatever its extension or exclusion
+            walker.add(Path(given), os.path.normpath(given), os.path.realpath(given), explicit=True)
+    return sorted(walker.found.values(), key=lambda source: source.display)
+
+
+class _Walker:
+    def __init__(self, settings: Settings) -> None:
+        patterns = list(DEFAULT_EXCLUDES if settings.exclude is None else settings.exclude)
+        patterns += settings.extend_exclude
+        try:
+            self.exclude: PathSpec = GitIgnoreSpec.from_lines(patterns)
+        except Exception as error:  # pathspec's error class moved between versions
+            raise DiscoveryError(f"invalid exclude pattern: {error}") from None
+        self.root = os.path.abspath(settings.project_root)
+        self.respect_gitignore = settings.respect_gitignore
+        self.found: Dict[str, SourceFile] = {}
+        self.visited: Set[str] = set()
+        self.gitignores: Dict[str, Optional[PathSpec]] = {}
+
+    def add(self, path: Path, display: str, real: str, explicit: bool) -> None:
+        key = os.path.normcase(real)
+        if key not in self.found or (explicit and not self.found[key].explicit):
+            self.found[key] = SourceFile(path, display, explicit)
+
+    def walk_top(self, given: str) -> None:
+        """Walk a directory named on the command line.
+
+        Excludes are matched relative to the project root, through every directory between
+        the root and this one. A directory named explicitly is walked even if it is itself
+        excluded (the user asked for it); then, as for directories outside the project,
+        patterns are matched relative to the directory itself.
+        """
+        absolute = os.path.abspath(given)
+        layers = self._layers_down_to(absolute)
+        if layers is None:
+            layers = [("", self.exclude)]
+        base = os.path.normpath(given)
+        self._walk(given, "" if base == "." else base, layers)
+
+    def _layers_down_to(self, directory: str) -> Optional[List[_Layer]]:
+        """Layers in force inside ``directory``'s parent, or None if it is excluded or outside the root."""
+        try:
+            relative = os.path.relpath(directory, self.root)
+        except ValueError:  # another drive on Windows
+            return None
+        if relative == os.curdir:
+            return [("", self.exclude)]
+        parts = relative.split(os.sep)
+        if parts[0] == os.pardir:
+            return None
+        layers: List[_Layer] = [("", self.exclude)]
+        current = self.root
+        for part in parts:
+            layers += self._gitignore_layer(current)
+            if self._is_excluded(part, True, layers):
+                return None
+            layers = [(prefix + part + "/", spec) for prefix, spec in layers]
+            current = os.path.join(current, part)
+        return layers
+
+    def _walk(self, directory: str, display: str, layers: List[_Layer]) -> None:
+        real = os.path.normcase(os.path.realpath(directory))
+        if real in self.visited:  # symlink loop, or reached twice from the command line
+            return
+        self.visited.add(real)
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:  # vanished or unreadable: skipped silently
+            return
+        if self.respect_gitignore and any(entry.name == ".gitignore" for entry in entries):
+            layers = layers + self._gitignore_layer(directory)
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file() and entry.name.endswith(SOURCE_SUFFIXES)
+            except OSError:
+                continue
+            if not (is_dir or is_file) or self._is_excluded(entry.name, is_dir, layers):
+                continue
+            shown = os.path.join(display, entry.name) if display else entry.name
+            if is_dir:
+                self._walk(entry.path, shown, [(prefix + entry.name + "/", spec) for prefix, spec in layers])
+            else:
+                real_file = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
+                self.add(Path(entry.path), shown, real_file, explicit=False)
+
+    def _is_excluded(self, name: str, is_dir: bool, layers: Iterable[_Layer]) -> bool:
+        # A slash-free pattern such as "build" already matches at any depth, so a separate
+        # bare-name match is not needed (and would wrongly let "/docs" match "pkg/docs").
+        suffix = "/" if is_dir else ""
+        return any(spec.match_file(prefix + name + suffix) for prefix, spec in layers)
+
+    def _gitignore_layer(self, directory: str) -> List[_Layer]:
+        if not self.respect_gitignore:
+            return []
+        key = os.path.abspath(directory)
+        if key not in self.gitignores:
+            self.gitignores[key] = _load_gitignore(key)
+        spec = self.gitignores[key]
+        return [("", spec)] if spec is not None else []
+
+
+def _load_gitignore(directory: str) -> Optional[PathSpec]:
+    """The directory's .gitignore, skipping lines pathspec rejects (git ignores them too)."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except Exception:
+        valid = []
+        for line in lines:
+            try:
+                GitIgnoreSpec.from_lines([line])
+            except Exception:
+                continue
+            valid.append(line)
+        return GitIgnoreSpec.from_lines(valid)
+
+
+def module_name(path: Path) -> Optional[str]:
+    """Dotted module name implied by ``__init__.py`` files in the parent directories.
+
+    Resolution of relative imports and of project-local names depends on it, so it follows
+    the file system rather than any configured source roots.
+    """
+    absolute = Path(os.path.abspath(path))
+    parts = [] if absolute.stem == "__init__" else [absolute.stem]
+    directory = absolute.parent
+    while _is_package(str(directory)) and directory.name:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return ".".join(parts) if parts else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_package(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "__init__.py")) or os.path.isfile(
+        os.path.join(directory, "__init__.pyi")
+    )
