@@ -104,6 +104,8 @@ def analyze(
         walker.walk(module)
     except RecursionError:
         return Analysis(module, findings=[file_problem(display, "AIO003", "internal error: code nested too deeply to analyse")])
+    except Exception as error:  # an engine bug: this file gets one finding, the run goes on
+        return Analysis(module, findings=[file_problem(display, "AIO003", f"internal error in the engine: {type(error).__name__}: {error}")])
     finally:
         sys.setrecursionlimit(old_limit)
 

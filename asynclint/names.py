@@ -226,7 +226,8 @@ def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
             yield stmt
         elif isinstance(stmt, cst.BaseCompoundStatement):
             yield stmt
-            yield from small_statements(_inner_body(stmt.body))
+            if not isinstance(stmt, cst.Match):
+                yield from small_statements(_inner_body(stmt.body))
             for block in _extra_blocks(stmt):
                 yield from small_statements(_inner_body(block))
 

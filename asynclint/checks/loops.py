@@ -60,6 +60,8 @@ def exits_loop(body: cst.BaseSuite) -> bool:
 
 
 def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseSuite]:
+    if isinstance(stmt, cst.Match):
+        return [case.body for case in stmt.cases]
     blocks = [stmt.body]
     if isinstance(stmt, cst.If):
         orelse = stmt.orelse
@@ -69,8 +71,6 @@ def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseSuite]:
     elif isinstance(stmt, (cst.Try, cst.TryStar)):
         blocks += [h.body for h in stmt.handlers]
         blocks += [b.body for b in (stmt.orelse, stmt.finalbody) if b is not None]
-    elif isinstance(stmt, cst.Match):
-        blocks += [case.body for case in stmt.cases]
     return blocks
 
 
