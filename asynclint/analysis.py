@@ -62,7 +62,7 @@ class Analysis:
     ``findings``, ``pending`` and ``facts`` are plain data for workers and the cache."""
 
     module: Optional[cst.Module]
-    reports: List[Report] = field(default_factory=list)
+    reports: List[Report] = field(default_factory=list)  # not silenced by noqa
     findings: List[Finding] = field(default_factory=list)
     pending: List[Pending] = field(default_factory=list)
     facts: Optional[FileFacts] = None
@@ -83,8 +83,13 @@ def analyze(
     is_package: bool,
     settings: object,
     enabled: FrozenSet[str],
+    index: Optional[ProjectIndex] = None,
 ) -> Analysis:
-    """Parse ``text`` and run every enabled check over it in one walk."""
+    """Parse ``text`` and run every enabled check over it in one walk.
+
+    With ``index`` (fix mode), findings that depend on the project index are confirmed
+    now and kept as reports with their nodes, so their fixes can be applied.
+    """
     try:
         module = parse(text)
     except cst.ParserSyntaxError as error:
@@ -113,12 +118,17 @@ def analyze(
     for error in walker.errors:
         reports.append(Report(error.node, "AIO003", f"internal error in check {error.check}: {type(error.error).__name__}: {error.error}"))
     ctx.facts.path = display
+    deferred = ctx.deferred
+    if index is not None:
+        reports += link_reports(deferred, index)
+        deferred = []
     analysis = Analysis(module, reports, facts=ctx.facts)
-    nodes = [r.node for r in reports] + [d.node for d in ctx.deferred] + [site[0] for site in ctx.sites]
+    nodes = [r.node for r in reports] + [d.node for d in deferred] + [site[0] for site in ctx.sites]
     ranges = locate(module, nodes) if nodes else {}
     lines = _Lines(text)
-    analysis.findings = to_findings(ranges, lines, display, reports)
-    analysis.pending = to_pending(ranges, lines, display, ctx.deferred)
+    analysis.reports = [r for r in reports if r.code == "AIO003" or not lines.suppressed(_start(ranges, r.node), r.code)]
+    analysis.findings = to_findings(ranges, display, analysis.reports)
+    analysis.pending = to_pending(ranges, lines, display, deferred)
     for node, facts, callee, code in ctx.sites:
         facts.blocking = BlockingSite(callee, code, display, ranges.get(id(node), (1, 0, 1, 0))[0])
     return analysis
@@ -138,13 +148,14 @@ class _Lines:
         return suppressed(code, noqa_codes(line_text))
 
 
-def to_findings(ranges: dict, lines: _Lines, display: str, reports: Sequence[Report]) -> List[Finding]:
-    """Located findings, minus those silenced by ``# noqa`` on their first line."""
+def _start(ranges: dict, node: cst.CSTNode) -> int:
+    return ranges.get(id(node), (1, 0, 1, 0))[0]
+
+
+def to_findings(ranges: dict, display: str, reports: Sequence[Report]) -> List[Finding]:
     out: List[Finding] = []
     for report in reports:
         start_line, start_col, end_line, end_col = ranges.get(id(report.node), (1, 0, 1, 0))
-        if report.code != "AIO003" and lines.suppressed(start_line, report.code):
-            continue
         fix = None if report.fix is None else FixInfo(report.fix.applicability, report.fix.message)
         out.append(Finding(display, start_line, start_col + 1, end_line, end_col + 1, report.code, report.message, fix))
     out.sort(key=Finding.sort_key)
@@ -157,7 +168,8 @@ def to_pending(ranges: dict, lines: _Lines, display: str, deferred: Sequence[Def
         start_line, start_col, end_line, end_col = ranges.get(id(item.node), (1, 0, 1, 0))
         if lines.suppressed(start_line, item.code):
             continue
-        out.append(Pending(item.code, item.callee, display, start_line, start_col + 1, end_line, end_col + 1, item.context))
+        fix = None if item.fix is None else FixInfo(item.fix.applicability, item.fix.message)
+        out.append(Pending(item.code, item.callee, display, start_line, start_col + 1, end_line, end_col + 1, item.context, fix))
     return out
 
 
@@ -167,5 +179,16 @@ def link(pending: Sequence[Pending], index: ProjectIndex) -> List[Finding]:
     for item in pending:
         message = LINKERS[item.code](item, index)
         if message is not None:
-            out.append(Finding(item.path, item.line, item.column, item.end_line, item.end_column, item.code, message))
+            out.append(Finding(item.path, item.line, item.column, item.end_line, item.end_column, item.code, message, item.fix))
+    return out
+
+
+def link_reports(deferred: Sequence[Deferred], index: ProjectIndex) -> List[Report]:
+    """Deferred findings the index confirms, as reports that still hold their nodes."""
+    out: List[Report] = []
+    for item in deferred:
+        probe = Pending(item.code, item.callee, "", 0, 0, 0, 0, item.context)
+        message = LINKERS[item.code](probe, index)
+        if message is not None:
+            out.append(Report(item.node, item.code, message, item.fix))
     return out

@@ -75,11 +75,12 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("os", "spawnl spawnle spawnlp spawnlpe spawnv spawnve spawnvp spawnvpe", "AIO102", _PROC, ""),
     **_many("os", "posix_spawn posix_spawnp", "AIO102", _PROC, ""),
     **_many("os", "wait wait3 wait4 waitid waitpid", "AIO102", _PROC, ""),
-    # AIO103: file I/O. open() is fixed only where the caller can take the whole call away.
-    "builtins.open": ("AIO103", _FILE, "to_thread"),
-    "io.open": ("AIO103", _FILE, "to_thread"),
+    # AIO103: file I/O. open() returns a handle whose reads block too, so moving the call
+    # alone would not help: no automatic fix; one-shot calls are fixed.
+    "builtins.open": ("AIO103", _FILE, ""),
+    "io.open": ("AIO103", _FILE, ""),
     "os.fdopen": ("AIO103", _FILE, ""),
-    **_many("pathlib.Path", "open", "AIO103", _FILE, "to_thread"),
+    **_many("pathlib.Path", "open", "AIO103", _FILE, ""),
     **_many("pathlib.Path", "read_text read_bytes write_text write_bytes", "AIO103", _FILE, "to_thread"),
     **_many("shutil", "copy copy2 copyfile copyfileobj copymode copystat copytree move rmtree", "AIO103", _FILE, "to_thread"),
     # AIO104: filesystem metadata

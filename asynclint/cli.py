@@ -49,6 +49,9 @@ def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
 @click.option("--statistics", is_flag=True, help="Print a count per rule code instead of each finding.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, with no summary line.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (with --fix) or count fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Print a diff of what --fix would change; write nothing.")
 @click.version_option(__version__, prog_name="asynclint", message="%(prog)s %(version)s")
 def command(
     paths: Tuple[str, ...],
@@ -61,6 +64,9 @@ def command(
     statistics: bool,
     quiet: bool,
     jobs: Optional[int],
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Find asyncio misuse in PATHS (files or directories; default: the current directory)."""
     from asynclint.config import ConfigError, load_settings
@@ -76,18 +82,55 @@ def command(
     except (ConfigError, DiscoveryError, UsageProblem) as error:
         fail(str(error))
 
-    result = run(files, settings, options_for(settings, jobs))
-    findings = result.findings
+    from asynclint.fixing import FixPolicy
+
+    options = options_for(settings, jobs)
+    result = run(files, settings, options)
+    policy = FixPolicy.from_settings(settings, unsafe_fixes)
     out = click.get_text_stream("stdout")
+    if diff:
+        sys.exit(show_diff(files, result, settings, options, policy, out))
+    fixed = 0
+    if fix:
+        result, fixed = apply_fixes_in_place(files, result, settings, options, policy)
+    findings = result.findings
     if output_format == "json":
         write_json(findings, out)
     elif statistics:
         write_statistics(findings, out)
     else:
-        write_findings(findings, out)
+        write_findings(findings, out, policy)
         if not quiet:
-            write_summary(findings, out)
+            write_summary(findings, out, policy, fixed if fix else None)
     sys.exit(EXIT_CLEAN if exit_zero or not findings else EXIT_FINDINGS)
+
+
+def apply_fixes_in_place(files, result, settings, options, policy):  # type: ignore[no-untyped-def]
+    """Fix files, then recompute findings on the new sources; returns (result, fixes applied)."""
+    from asynclint.fixing import fix_files
+    from asynclint.runner import enabled_for, recheck
+
+    outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
+    for error in outcome.errors:
+        click.echo(f"asynclint: warning: {error}", err=True)
+    if outcome.new_text:
+        result = recheck(files, result, outcome.new_text, settings, options)
+    return result, sum(outcome.fixed.values())
+
+
+def show_diff(files, result, settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
+    """``--diff``: the would-be changes on stdout, a count on stderr; exit 1 if anything changes."""
+    from asynclint.fixing import fix_files
+    from asynclint.runner import enabled_for
+
+    outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)
+    for error in outcome.errors:
+        click.echo(f"asynclint: warning: {error}", err=True)
+    for text in outcome.diffs:
+        out.write(text)
+    count = sum(outcome.fixed.values())
+    click.echo(f"Would fix {count} problem{'s' if count != 1 else ''}." if count else "No fixes to apply.", err=True)
+    return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
 
 
 def apply_cli_selection(settings, select, extend_select, ignore):  # type: ignore[no-untyped-def]

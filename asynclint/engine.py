@@ -104,10 +104,10 @@ class Context:
         if code in self.enabled:
             self.reports.append(Report(node, code, message, fix))
 
-    def defer(self, node: CSTNode, code: str, callee: str) -> None:
+    def defer(self, node: CSTNode, code: str, callee: str, fix: Optional[Fix] = None) -> None:
         """A finding that depends on the project index (is ``callee`` a coroutine? does it block?)."""
         if code in self.enabled:
-            self.deferred.append(Deferred(node, code, callee, self.frame.qualname))
+            self.deferred.append(Deferred(node, code, callee, self.frame.qualname, fix))
 
     def watch_unused(self, target: cst.Name, on_unused: Callable[[], None]) -> None:
         """Call ``on_unused`` when the current function ends if ``target`` is never read again.

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from asynclint.findings import FixInfo
+
 
 @dataclass
 class BlockingSite:
@@ -50,3 +52,4 @@ class Pending:
     end_line: int
     end_column: int
     context: str = ""  # the enclosing function, for messages
+    fix: Optional[FixInfo] = None

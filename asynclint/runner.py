@@ -9,7 +9,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import FrozenSet, List, Optional, Sequence
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence
 
 from asynclint.analysis import DecodeProblem, analyze, decode, file_problem, link
 from asynclint.discovery import SourceFile, module_name
@@ -43,6 +43,8 @@ class FileResult:
 class RunResult:
     findings: List[Finding] = field(default_factory=list)
     files_checked: int = 0
+    results: List[FileResult] = field(default_factory=list)  # one per file, in the files' order
+    index: Optional[ProjectIndex] = None
 
 
 def options_for(settings: object, jobs: Optional[int] = None) -> RunOptions:
@@ -89,11 +91,37 @@ def _only_if(enabled: FrozenSet[str], finding: Finding) -> FileResult:
 
 def finish(results: Sequence[FileResult]) -> List[Finding]:
     """Phase two: link every file's facts into the project index and confirm pending findings."""
-    index = ProjectIndex(r.facts for r in results if r.facts is not None)
+    return link_results(results, build_index(results))
+
+
+def build_index(results: Sequence[FileResult]) -> ProjectIndex:
+    return ProjectIndex(r.facts for r in results if r.facts is not None)
+
+
+def link_results(results: Sequence[FileResult], index: ProjectIndex) -> List[Finding]:
     findings = [finding for r in results for finding in r.findings]
     findings += link([p for r in results for p in r.pending], index)
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def enabled_for(settings: object, options: RunOptions) -> Callable[[SourceFile], FrozenSet[str]]:
+    """The codes enabled for one file: the run's selection minus its per-file-ignores."""
+    per_file = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
+    return lambda source: options.enabled - per_file.ignored(source.path)
+
+
+def recheck(
+    files: Sequence[SourceFile], previous: RunResult, changed: Dict[str, str], settings: object, options: RunOptions
+) -> RunResult:
+    """Findings after some files' text changed (by fixes): only those files are analysed again."""
+    codes_for = enabled_for(settings, options)
+    results = list(previous.results)
+    for i, source in enumerate(files):
+        if source.display in changed:
+            results[i] = analyze_text(changed[source.display], source.display, source.path, settings, codes_for(source))
+    index = build_index(results)
+    return RunResult(link_results(results, index), len(files), results, index)
 
 
 # -- worker processes --------------------------------------------------------------------
@@ -124,4 +152,5 @@ def run(files: Sequence[SourceFile], settings: object, options: RunOptions) -> R
     else:
         _init_worker(settings, options.enabled)
         results = [_check_in_worker(source) for source in files]
-    return RunResult(finish(results), len(files))
+    index = build_index(results)
+    return RunResult(link_results(results, index), len(files), list(results), index)

@@ -52,3 +52,4 @@ class Deferred:
     code: str
     callee: str
     context: str
+    fix: Optional[Fix] = None

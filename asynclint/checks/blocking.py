@@ -1,12 +1,13 @@
 """AIO100–AIO109: calls that block the event loop, made directly in an ``async def``."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import libcst as cst
 
 from asynclint.catalogue import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
-from asynclint.checks.base import Check
+from asynclint import fixes
+from asynclint.checks.base import Check, Fix
 from asynclint.engine import Context
 
 _WHAT = {
@@ -63,6 +64,13 @@ def display_name(name: str) -> str:
     return name[len("builtins."):] if name.startswith("builtins.") else name
 
 
+_FIXES: Dict[str, Callable[[cst.Call, Context], Optional[Fix]]] = {
+    "sleep": fixes.await_sleep,
+    "to_thread": fixes.to_thread,
+    "await_argument": fixes.await_argument,
+}
+
+
 class BlockingCalls(Check):
     codes = tuple(_WHAT)
 
@@ -79,8 +87,11 @@ class BlockingCalls(Check):
         found = self.resolve(node, ctx)
         if found is None:
             return
-        name, (code, suggestion, _fix) = found
-        ctx.report(node, code, f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}")
+        name, (code, suggestion, fix_kind) = found
+        message = f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}"
+        if fixes._is_with_item(ctx, node) and code == "AIO103":
+            message += "; move the whole `with` block into a function run with `await asyncio.to_thread(...)`"
+        ctx.report(node, code, message, _FIXES[fix_kind](node, ctx) if fix_kind else None)
 
     def visit_With(self, node: cst.With, ctx: Context) -> None:
         if not ctx.in_async or node.asynchronous is not None:

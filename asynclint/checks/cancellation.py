@@ -8,6 +8,7 @@ import libcst as cst
 from asynclint.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_LOOP
 from asynclint.checks.base import Check
 from asynclint.engine import Context
+from asynclint.fixes import running_loop
 from asynclint.names import small_statements
 
 
@@ -59,4 +60,4 @@ class Cancellation(Check):
     def visit_Call(self, node: cst.Call, ctx: Context) -> None:
         if ctx.in_async and ctx.callee(node) in GET_EVENT_LOOP:
             ctx.report(node, "AIO501", "`asyncio.get_event_loop()` inside a coroutine is deprecated in this role; "
-                       "use `asyncio.get_running_loop()`")
+                       "use `asyncio.get_running_loop()`", running_loop(node, ctx))

@@ -7,6 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from asynclint.asyncio_api import COROUTINE_FUNCTIONS
+from asynclint.fixes import insert_await
 from asynclint.checks.base import Check
 from asynclint.engine import Context
 from asynclint.facts import Pending
@@ -59,9 +60,9 @@ class CoroutineCalls(Check):
             return
         parent = ctx.parent
         if is_condition(node, parent):
-            ctx.defer(node, "AIO202", name)
+            ctx.defer(node, "AIO202", name, insert_await(node, ctx))
         elif isinstance(parent, cst.Expr):
-            ctx.defer(node, "AIO200", name)
+            ctx.defer(node, "AIO200", name, insert_await(node, ctx))
 
     def leave_Assign(self, node: cst.Assign, ctx: Context) -> None:
         value = node.value
@@ -73,10 +74,11 @@ class CoroutineCalls(Check):
         name = ctx.callee(value)
         if name is None or name.startswith("builtins."):
             return
+        fix = insert_await(value, _AssignContext(ctx, node)) if ctx.in_async else None
         if target.value == "_":
-            ctx.defer(value, "AIO200", name)
+            ctx.defer(value, "AIO200", name, fix)
         elif isinstance(ctx.frame.node, cst.FunctionDef):
-            ctx.watch_unused(target, lambda: ctx.defer(value, "AIO200", name))
+            ctx.watch_unused(target, lambda: ctx.defer(value, "AIO200", name, fix))
 
     def leave_FunctionDef(self, node: cst.FunctionDef, ctx: Context) -> None:
         frame = ctx.frame
@@ -96,6 +98,18 @@ class CoroutineCalls(Check):
             f"`async def {node.name.value}` never awaits, so it never yields to the event loop; "
             "make it a plain `def`, or await the asynchronous work it should do",
         )
+
+
+class _AssignContext:
+    """The context as seen from the assigned call: its parent is the assignment."""
+
+    def __init__(self, ctx: Context, assign: cst.Assign) -> None:
+        self._ctx = ctx
+        self.parent = assign
+        self.parents = ctx.parents + [assign]
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._ctx, name)
 
 
 def is_coroutine(callee: str, index: ProjectIndex) -> bool:

@@ -1,12 +1,13 @@
 """AIO400, AIO401: loops in ``async def`` that never give the event loop a turn."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
 from asynclint.checks.base import Check
 from asynclint.engine import Context, Frame
+from asynclint.fixes import yield_in_loop
 
 BIG_RANGE = 10_000
 
@@ -82,7 +83,9 @@ class _Loop:
         self.frame = frame
         self.yields = frame.yields
         self.nested = False
-        self.found: List[cst.CSTNode] = []  # AIO401 loops inside, reported unless this one is
+        # AIO401 loops inside, each with the innermost qualifying loops below it: reported
+        # unless this loop is reported in their place.
+        self.found: List[Tuple[cst.CSTNode, List[cst.CSTNode]]] = []
 
 
 class BusyLoops(Check):
@@ -105,21 +108,26 @@ class BusyLoops(Check):
         loop = self.loops.pop()
         parent = self.loops[-1] if self.loops and self.loops[-1].frame is loop.frame else None
         no_yield = ctx.frame.yields == loop.yields
+        found: List[Tuple[cst.CSTNode, List[cst.CSTNode]]]
         if no_yield and isinstance(node, cst.While) and constant_true(node.test) and not exits_loop(node.body):
             ctx.report(node, "AIO400", "infinite loop with no `await`: it never yields, so the event loop "
-                       "and every other task stall; await something in the loop, or add `await asyncio.sleep(0)`")
-            found: List[cst.CSTNode] = []
+                       "and every other task stall; await something in the loop, or add `await asyncio.sleep(0)`",
+                       yield_in_loop([node], ctx))
+            found = []
         elif no_yield and (loop.nested or cpu_bound):
-            found = [node]  # the outermost such loop is the one to report
+            # Report the outermost busy loop; the fix yields in the innermost ones, so every
+            # loop of the nest gets a yield point in one go.
+            innermost = [target for _, targets in loop.found for target in targets] or [node]
+            found = [(node, innermost)]
         else:
             found = loop.found
         if parent is not None:
             parent.found.extend(found)
         else:
-            for busy in found:
+            for busy, innermost in found:
                 ctx.report(busy, "AIO401", "CPU-bound loop with no yield point in `async def` starves the event "
                            "loop; add `await asyncio.sleep(0)` inside it, or move the work to "
-                           "`asyncio.to_thread` or a process pool")
+                           "`asyncio.to_thread` or a process pool", yield_in_loop(innermost, ctx))
 
     def visit_For(self, node: cst.For, ctx: Context) -> None:
         self._enter(node, ctx)

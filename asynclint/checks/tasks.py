@@ -9,6 +9,7 @@ import libcst as cst
 from asynclint.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
 from asynclint.checks.base import Check
 from asynclint.engine import Context
+from asynclint.fixes import keep_task
 from asynclint.names import dotted
 
 _LOOP_TYPE = "asyncio.AbstractEventLoop"
@@ -49,11 +50,13 @@ class DroppedTasks(Check):
             return
         name = self.spawner(node, ctx)
         if name is not None:
+            statement = ctx.parent
             ctx.report(
                 node,
                 "AIO300",
                 f"the task from `{name}` is dropped: the event loop keeps only a weak reference, so it can be "
                 "garbage-collected mid-run; keep a reference (a set of background tasks) or use a TaskGroup",
+                keep_task(statement, node, ctx),
             )
 
     def leave_Assign(self, node: cst.Assign, ctx: Context) -> None:

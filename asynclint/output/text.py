@@ -2,24 +2,45 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
 from asynclint.codes import RULES
 from asynclint.findings import Finding
+from asynclint.fixing import FixPolicy
 
 
-def write_findings(findings: List[Finding], out: TextIO) -> None:
+def _plural(count: int, word: str) -> str:
+    suffix = "es" if word.endswith(("x", "s")) else "s"
+    return f"{count} {word}{suffix if count != 1 else ''}"
+
+
+def write_findings(findings: List[Finding], out: TextIO, policy: Optional[FixPolicy] = None) -> None:
+    """One line per finding; ``[*]`` marks those a ``--fix`` run with these options would fix."""
     for finding in findings:
-        marker = " [*]" if finding.fix is not None else ""
+        fixable = policy.allows_finding(finding) if policy is not None else finding.fix is not None
+        marker = " [*]" if fixable else ""
         out.write(f"{finding.path}:{finding.line}:{finding.column}: {finding.code}{marker} {finding.message}\n")
 
 
-def write_summary(findings: List[Finding], out: TextIO) -> None:
+def write_summary(
+    findings: List[Finding], out: TextIO, policy: Optional[FixPolicy] = None, fixed: Optional[int] = None
+) -> None:
+    """ruff's closing lines: the count (and what --fix did), then what more could be fixed."""
     count = len(findings)
-    if count == 0:
+    if fixed:
+        out.write(f"Found {_plural(count + fixed, 'problem')} ({fixed} fixed, {count} remaining).\n")
+    elif count == 0:
         out.write("All checks passed!\n")
     else:
-        out.write(f"Found {count} problem{'s' if count != 1 else ''}.\n")
+        out.write(f"Found {_plural(count, 'problem')}.\n")
+    if policy is None:
+        return
+    fixable = sum(1 for f in findings if policy.allows_finding(f))
+    if fixable:
+        out.write(f"[*] {fixable} fixable with the `--fix` option.\n")
+    hidden = policy.hidden_unsafe(findings)
+    if hidden:
+        out.write(f"({_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option.)\n")
 
 
 def write_statistics(findings: List[Finding], out: TextIO) -> None:

@@ -1,0 +1,127 @@
+"""``--fix``, ``--unsafe-fixes`` and ``--diff``: which findings to fix, and fixing files.
+
+A file is re-analysed with the whole project's index so the fixes are built on the same
+kind of tree the rules saw; the fixed text must parse before anything is written, and a
+file with no applied fix is never touched.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from asynclint.analysis import DecodeProblem, analyze, decode
+from asynclint.checks.base import Report
+from asynclint.codes import expand
+from asynclint.discovery import SourceFile, module_name
+from asynclint.findings import Finding
+from asynclint.fixer import FixFailed, apply_fixes
+from asynclint.index import ProjectIndex
+from asynclint.writing import WriteFailed, write_atomic
+
+
+@dataclass(frozen=True)
+class FixPolicy:
+    """Which fixes may be applied: ruff's ``--unsafe-fixes``, ``fixable`` and ``unfixable``."""
+
+    unsafe: bool = False
+    fixable: Optional[FrozenSet[str]] = None  # None: every code
+    unfixable: FrozenSet[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, settings: object, unsafe: bool) -> "FixPolicy":
+        fixable = getattr(settings, "fixable", None)
+        return cls(
+            unsafe,
+            None if fixable is None else frozenset(expand(fixable)),
+            frozenset(expand(getattr(settings, "unfixable", ()) or ())),
+        )
+
+    def allows(self, code: str, applicability: Optional[str]) -> bool:
+        if applicability is None or (applicability == "unsafe" and not self.unsafe):
+            return False
+        if self.fixable is not None and code not in self.fixable:
+            return False
+        return code not in self.unfixable
+
+    def allows_finding(self, finding: Finding) -> bool:
+        return finding.fix is not None and self.allows(finding.code, finding.fix.applicability)
+
+    def hidden_unsafe(self, findings: Iterable[Finding]) -> int:
+        """Findings whose fix only ``--unsafe-fixes`` would apply."""
+        if self.unsafe:
+            return 0
+        opened = FixPolicy(True, self.fixable, self.unfixable)
+        return sum(1 for f in findings if not self.allows_finding(f) and opened.allows_finding(f))
+
+
+@dataclass
+class FixOutcome:
+    fixed: Counter = field(default_factory=Counter)  # code -> fixes applied
+    new_text: Dict[str, str] = field(default_factory=dict)  # display path -> fixed source
+    diffs: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # one line each: path and why
+
+
+def fix_text(
+    text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
+) -> Tuple[str, List[Report]]:
+    """The fixed source of one file and the reports whose fixes were applied."""
+    name = module_name(path) or path.stem
+    analysis = analyze(text, display, name, path.stem == "__init__", settings, enabled, index=index)
+    if analysis.module is None:
+        return text, []
+    wanted = [r for r in analysis.reports if r.fix is not None and policy.allows(r.code, r.fix.applicability)]
+    if not wanted:
+        return text, []
+    return apply_fixes(analysis.module, wanted)
+
+
+def fix_files(
+    files: Sequence[SourceFile],
+    findings: Sequence[Finding],
+    settings: object,
+    enabled_for,  # Callable[[SourceFile], FrozenSet[str]]
+    index: ProjectIndex,
+    policy: FixPolicy,
+    write: bool,
+) -> FixOutcome:
+    """Fix (or, with ``write=False``, diff) every file that has a finding the policy allows."""
+    outcome = FixOutcome()
+    wanted = {f.path for f in findings if policy.allows_finding(f)}
+    for source in files:
+        if source.display not in wanted:
+            continue
+        try:
+            original = decode(source.path.read_bytes())
+        except (OSError, DecodeProblem) as error:
+            outcome.errors.append(f"{source.display}: cannot fix: {getattr(error, 'strerror', None) or error}")
+            continue
+        try:
+            fixed, applied = fix_text(original.text, source.display, source.path, settings, enabled_for(source), index, policy)
+        except FixFailed as error:
+            outcome.errors.append(f"{source.display}: fix skipped, {error}")
+            continue
+        if not applied or fixed == original.text:
+            continue
+        if write:
+            try:
+                write_atomic(source.path, fixed, original)
+            except WriteFailed as error:
+                outcome.errors.append(f"{source.display}: cannot write fixed file: {error}")
+                continue
+        else:
+            outcome.diffs.append(unified_diff(original.text, fixed, source.display))
+        outcome.fixed.update(report.code for report in applied)
+        outcome.new_text[source.display] = fixed
+    return outcome
+
+
+def unified_diff(before: str, after: str, display: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=display, tofile=display
+    )
+    text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
+    return text
