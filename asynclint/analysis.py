@@ -5,55 +5,30 @@ process, from the cache's point of view, and inside the flake8 plugin.
 """
 from __future__ import annotations
 
-import codecs
-import io
+import ast
+import re
 import sys
-import tokenize
+import warnings
 from dataclasses import dataclass, field
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint.checks import LINKERS, checks_for
+from asynclint.checks import checks_for
 from asynclint.checks.base import Deferred, Report
-from asynclint.engine import Context, InternalError, Walker
+from asynclint.engine import Context, Walker
 from asynclint.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
 from asynclint.index import ProjectIndex
-from asynclint.locate import locate
+from asynclint.linking import LINKERS, link  # noqa: F401 (link is re-exported)
+from asynclint.locate import leading_name, locate_nodes
 from asynclint.names import Resolver
 from asynclint.noqa import noqa_codes, suppressed
+from asynclint.source import DecodeProblem, SourceText, decode, file_problem  # noqa: F401 (re-exported)
 
 # Deeply nested expressions recurse in the walker; give it room, and report what still
 # does not fit as one finding rather than a traceback.
 _RECURSION_LIMIT = 10_000
-
-
-class DecodeProblem(Exception):
-    """The file's bytes are not text in the encoding it declares."""
-
-
-@dataclass
-class SourceText:
-    text: str
-    encoding: str = "utf-8"
-    bom: bool = False
-
-
-def decode(data: bytes) -> SourceText:
-    """Decode as Python does: a BOM or coding cookie decides, UTF-8 otherwise."""
-    try:
-        encoding, _lines = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        raise DecodeProblem(str(error).splitlines()[0]) from None
-    bom = encoding == "utf-8-sig"
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise DecodeProblem(f"cannot decode as {encoding}: {error}") from None
-    if bom and text.startswith("\ufeff"):
-        text = text[1:]
-    return SourceText(text, "utf-8" if bom else codecs.lookup(encoding).name, bom)
 
 
 @dataclass
@@ -66,10 +41,6 @@ class Analysis:
     findings: List[Finding] = field(default_factory=list)
     pending: List[Pending] = field(default_factory=list)
     facts: Optional[FileFacts] = None
-
-
-def file_problem(display: str, code: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    return Finding(display, line, column, line, column, code, message)
 
 
 def parse(text: str) -> cst.Module:
@@ -93,9 +64,8 @@ def analyze(
     try:
         module = parse(text)
     except cst.ParserSyntaxError as error:
-        message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
-        line = max(error.raw_line, 1)
-        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {message}", line, error.raw_column + 1)])
+        message, line, column = _syntax_error(text, error)
+        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {message}", line, column)])
     except RecursionError:
         return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
     except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
@@ -123,15 +93,67 @@ def analyze(
         reports += link_reports(deferred, index)
         deferred = []
     analysis = Analysis(module, reports, facts=ctx.facts)
-    nodes = [r.node for r in reports] + [d.node for d in deferred] + [site[0] for site in ctx.sites]
-    ranges = locate(module, nodes) if nodes else {}
+    calls = _CallRanks(ctx.seen["call"])
+    unranked = [d.node for d in deferred if calls.of(d.node) is None]
+    unranked += [site[0] for site in ctx.sites if calls.of(site[0]) is None]
+    nodes = [r.node for r in reports] + unranked
+    ranges = locate_nodes(module, text, nodes, ctx.seen) if nodes else {}
     lines = _Lines(text)
     analysis.reports = [r for r in reports if r.code == "AIO003" or not lines.suppressed(_start(ranges, r.node), r.code)]
     analysis.findings = to_findings(ranges, display, analysis.reports)
-    analysis.pending = to_pending(ranges, lines, display, deferred)
+    analysis.pending = to_pending(ranges, calls, lines, display, deferred)
     for node, facts, callee, code in ctx.sites:
-        facts.blocking = BlockingSite(callee, code, display, ranges.get(id(node), (1, 0, 1, 0))[0])
+        where = calls.of(node)
+        if where is None:
+            facts.blocking = BlockingSite(callee, code, display, _start(ranges, node))
+        else:
+            facts.blocking = BlockingSite(callee, code, display, 0, where)
     return analysis
+
+
+class _CallRanks:
+    """Each call's rank in source order, computed only if something needs one."""
+
+    def __init__(self, calls: List[cst.CSTNode]) -> None:
+        self.calls = calls
+        self.ranks: Optional[dict] = None
+
+    def of(self, node: cst.CSTNode) -> Optional[Tuple[int, int, str]]:
+        if self.ranks is None:
+            self.ranks = {id(call): i for i, call in enumerate(self.calls)}
+        rank = self.ranks.get(id(node))
+        if rank is None:
+            return None
+        return (rank, len(self.calls), leading_name(node) or "")
+
+
+_AT = re.compile(r"error at (\d+):(\d+): ")
+
+
+def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Tuple[str, int, int]:
+    """Message, line and 1-based column of a syntax error, as Python itself would put them.
+
+    LibCST's recorded position often points past the error (the next token it could not
+    use); CPython's parser names the offending token and a clearer reason. When CPython
+    accepts the file (LibCST lags behind it), LibCST's own "error at L:C" is used.
+    """
+    detail = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
+    found = _AT.search(detail)
+    if found:
+        ours = (detail[found.end():], max(int(found.group(1)), 1), int(found.group(2)) + 1)
+    else:
+        ours = (detail, max(error.raw_line, 1), error.raw_column + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<asynclint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python:
+        # An error well before LibCST's is this interpreter not knowing newer syntax.
+        if python.lineno and python.lineno >= ours[1] - 1:
+            return (python.msg or "invalid syntax", python.lineno, max(python.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return ours
 
 
 class _Lines:
@@ -162,24 +184,20 @@ def to_findings(ranges: dict, display: str, reports: Sequence[Report]) -> List[F
     return out
 
 
-def to_pending(ranges: dict, lines: _Lines, display: str, deferred: Sequence[Deferred]) -> List[Pending]:
+def to_pending(ranges: dict, calls: _CallRanks, lines: _Lines, display: str, deferred: Sequence[Deferred]) -> List[Pending]:
+    """Deferred findings as plain data. Calls keep only their rank: most are never confirmed,
+    so they are located when linking confirms them (and their noqa is checked then)."""
     out: List[Pending] = []
     for item in deferred:
+        fix = None if item.fix is None else FixInfo(item.fix.applicability, item.fix.message)
+        where = calls.of(item.node)
+        if where is not None:
+            out.append(Pending(item.code, item.callee, display, 0, 0, 0, 0, item.context, fix, where))
+            continue
         start_line, start_col, end_line, end_col = ranges.get(id(item.node), (1, 0, 1, 0))
         if lines.suppressed(start_line, item.code):
             continue
-        fix = None if item.fix is None else FixInfo(item.fix.applicability, item.fix.message)
         out.append(Pending(item.code, item.callee, display, start_line, start_col + 1, end_line, end_col + 1, item.context, fix))
-    return out
-
-
-def link(pending: Sequence[Pending], index: ProjectIndex) -> List[Finding]:
-    """Turn deferred findings into findings where the project index confirms them."""
-    out: List[Finding] = []
-    for item in pending:
-        message = LINKERS[item.code](item, index)
-        if message is not None:
-            out.append(Finding(item.path, item.line, item.column, item.end_line, item.end_column, item.code, message, item.fix))
     return out
 
 

@@ -146,14 +146,14 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     # AIO108: a nested event loop
     "asyncio.run": ("AIO108", "`await coroutine` directly", "await_argument"),
     "asyncio.AbstractEventLoop.run_until_complete": ("AIO108", "`await coroutine` directly", "await_argument"),
-    "asyncio.AbstractEventLoop.run_forever": ("AIO108", "awaiting the work directly", ""),
+    "asyncio.AbstractEventLoop.run_forever": ("AIO108", "`await` on the work itself instead of running the loop", ""),
 }
 
 # Methods recognised by name alone when the receiver cannot be resolved (a parameter, an
 # attribute): no other API in common use has these names.
 BLOCKING_METHOD_NAMES: Dict[str, Tuple[str, Entry]] = {
     "run_until_complete": ("loop.run_until_complete", ("AIO108", "`await coroutine` directly", "await_argument")),
-    "run_forever": ("loop.run_forever", ("AIO108", "awaiting the work directly", "")),
+    "run_forever": ("loop.run_forever", ("AIO108", "`await` on the work itself instead of running the loop", "")),
 }
 
 # Context managers whose `with` blocks the loop while it waits (AIO107).

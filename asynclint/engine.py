@@ -9,7 +9,7 @@ yield points the current function has passed, and what names refer to.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
@@ -26,7 +26,40 @@ _SKIP_FIELDS = frozenset(
         "relative", "lines_after_decorators", "comma", "lpar", "rpar",
     }
 )
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Children are walked in source order, so the n-th call the walk meets is the n-th call in
+# the file (positions are then read from the ``ast`` tree, see locate.py). Dataclass field
+# order differs from source order for these node types.
+_FIELDS: Dict[type, Tuple[str, ...]] = {
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+}
+
+def _subclasses(cls: type) -> Set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _subclasses(sub)
+    return found
+
+
+# CSTNode is an ABC, so isinstance() against it is slow; the walk tests set membership.
+_NODE_CLASSES = frozenset(_subclasses(CSTNode))
+
+# Node types whose findings are located through ``ast``: the walk lists them in order.
+RANKED: Dict[type, str] = {
+    cst.Call: "call",
+    cst.FunctionDef: "def",
+    cst.For: "for",
+    cst.While: "while",
+    cst.ExceptHandler: "except",
+    cst.ExceptStarHandler: "except",
+    cst.WithItem: "withitem",
+    cst.Assign: "assign",
+}
 
 
 def _child_fields(cls: type) -> Tuple[str, ...]:
@@ -79,6 +112,8 @@ class Context:
         # (call node, function facts, callee, code): first blocking call of each sync function
         self.sites: List[Tuple[CSTNode, object, str, str]] = []
         self.facts = FileFacts(module_name, "")
+        # every node of the RANKED types, by kind, in source order
+        self.seen: Dict[str, List[CSTNode]] = {kind: [] for kind in set(RANKED.values())}
         # name -> [(frame, the target Name node, callback)] for "assigned, never used again"
         self.watched: Dict[str, List[Tuple[Frame, CSTNode, Callable[[], None]]]] = {}
 
@@ -165,17 +200,22 @@ class Walker:
 
     def _children(self, node: CSTNode, cls: type, only: Optional[Sequence[str]] = None) -> None:
         fields = only if only is not None else (_FIELDS.get(cls) or _child_fields(cls))
+        walk = self.walk
         for name in fields:
             value = getattr(node, name)
-            if isinstance(value, CSTNode):
-                self.walk(value)
-            elif type(value) is tuple or type(value) is list:
+            kind = value.__class__
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, CSTNode):
-                        self.walk(item)
+                    if item.__class__ in _NODE_CLASSES:
+                        walk(item)
+            elif kind in _NODE_CLASSES:
+                walk(value)
 
     def _enter(self, node: CSTNode, cls: type) -> None:
         ctx = self.ctx
+        kind = RANKED.get(cls)
+        if kind is not None:
+            ctx.seen[kind].append(node)
         if cls is cst.Await:
             ctx.awaited.add(id(node.expression))
             ctx.frame.yields += 1
@@ -186,7 +226,10 @@ class Walker:
             if node.asynchronous is not None:
                 ctx.frame.yields += 1
         elif cls is cst.Yield:
-            ctx.frame.has_yield = True
+            frame = ctx.frame
+            frame.has_yield = True
+            if frame.is_async:  # an async generator's yield hands control to its consumer
+                frame.yields += 1
         elif cls is cst.Name and ctx.watched:
             watchers = ctx.watched.get(node.value)
             if watchers:
@@ -237,7 +280,7 @@ class Walker:
         ctx = self.ctx
         resolver = ctx.resolver
         # Decorators, defaults and annotations run in the enclosing scope.
-        self._children(node, cst.FunctionDef, ("decorators", "params", "returns", "type_parameters"))
+        self._children(node, cst.FunctionDef, ("decorators", "type_parameters", "params", "returns"))
         outer = ctx.frame
         in_class = bool(ctx.classes) and resolver.scope.kind == "class"
         qualname = _qualname_in(resolver.scope, node.name.value)
@@ -301,7 +344,7 @@ class Walker:
     def _class(self, node: cst.ClassDef) -> None:
         ctx = self.ctx
         resolver = ctx.resolver
-        self._children(node, cst.ClassDef, ("decorators", "bases", "keywords", "type_parameters"))
+        self._children(node, cst.ClassDef, ("decorators", "type_parameters", "bases", "keywords"))
         qualname = _qualname_in(resolver.scope, node.name.value)
         scope = resolver.push("class", qualname)
         _prescan(resolver, node.body.body, scope, resolve=True)

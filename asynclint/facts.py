@@ -18,7 +18,8 @@ class BlockingSite:
     callee: str
     code: str
     path: str
-    line: int
+    line: int  # 0 until a message needs it: see ``call`` and positions.CallPositions
+    call: Tuple[int, int, str] = (-1, 0, "")  # rank among the file's calls, their count, leading name
 
 
 @dataclass
@@ -53,3 +54,6 @@ class Pending:
     end_column: int
     context: str = ""  # the enclosing function, for messages
     fix: Optional[FixInfo] = None
+    # Where the call is, before it is located: its rank among the file's calls in source
+    # order, how many calls the file has, and the name its text starts with.
+    call: Tuple[int, int, str] = (-1, 0, "")

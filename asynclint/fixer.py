@@ -5,7 +5,7 @@ so fixes nested inside each other (a call inside a call) compose instead of clob
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -139,7 +139,26 @@ def _add_top_level(module: cst.Module, imports: List[str], statements: List[str]
     if added and at > 0:
         added[0] = added[0].with_changes(leading_lines=[cst.EmptyLine()])
     body[at:at] = added
+    after = at + len(added)
+    if after < len(body):
+        body[after] = _separated(body[after])
     return module.with_changes(body=body)
+
+
+def _separated(stmt: cst.BaseStatement) -> cst.BaseStatement:
+    """Blank lines between added imports and the code after them, as PEP 8 asks (E302/E305)."""
+    if _is_import_line(stmt) or not hasattr(stmt, "leading_lines"):
+        return stmt
+    wanted = 2 if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
+    blank = 0
+    for line in stmt.leading_lines:  # type: ignore[attr-defined]
+        if line.comment is not None:
+            break
+        blank += 1
+    if blank >= wanted:
+        return stmt
+    extra = [cst.EmptyLine()] * (wanted - blank)
+    return stmt.with_changes(leading_lines=extra + list(stmt.leading_lines))  # type: ignore[attr-defined]
 
 
 def apply_fixes(module: cst.Module, reports: Sequence[Report]) -> Tuple[str, List[Report]]:

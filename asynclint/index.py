@@ -6,9 +6,12 @@ coroutine function" or "does this helper block".
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Set, Tuple
 
 from asynclint.facts import BlockingSite, FileFacts, FunctionFacts
+
+if TYPE_CHECKING:
+    from asynclint.positions import CallPositions
 
 # Decorators that hand back the function they wrap unchanged in kind (an async def stays a
 # coroutine function). Any other decorator may turn it into something else.
@@ -30,7 +33,9 @@ Chain = Tuple[Tuple[str, ...], BlockingSite]
 
 
 class ProjectIndex:
-    def __init__(self, files: Iterable[FileFacts]) -> None:
+    def __init__(self, files: Iterable[FileFacts], positions: Optional["CallPositions"] = None) -> None:
+        # Locates confirmed findings and the blocking calls their messages cite.
+        self.positions = positions
         self.functions: Dict[str, FunctionFacts] = {}
         self.classes: Dict[str, Tuple[str, ...]] = {}
         self.aliases: Dict[str, str] = {}
@@ -39,6 +44,13 @@ class ProjectIndex:
             self.classes.update(facts.classes)
             self.aliases.update(facts.aliases)
         self._chains: Dict[str, Optional[Chain]] = {}
+
+    def site_line(self, site: BlockingSite) -> int:
+        """The line of a blocking call, located the first time a message cites it."""
+        if site.line == 0 and self.positions is not None:
+            span = self.positions.call(site.path, *site.call)
+            site.line = span[0] if span is not None else 1
+        return site.line or 1
 
     # -- names -----------------------------------------------------------------------------
 

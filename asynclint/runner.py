@@ -5,17 +5,33 @@ not depend on how many processes ran them: the final list is sorted.
 """
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from asynclint.analysis import DecodeProblem, analyze, decode, file_problem, link
+from asynclint.source import DecodeProblem, decode, file_problem
+from asynclint.cache import (
+    Cache,
+    CacheCorrupt,
+    Stat,
+    codes_key,
+    decode_result,
+    default_cache_dir,
+    digest,
+    encode_result,
+    fingerprint,
+    stat_of,
+)
 from asynclint.discovery import SourceFile, module_name
 from asynclint.facts import FileFacts, Pending
 from asynclint.findings import Finding
 from asynclint.index import ProjectIndex
+from asynclint.positions import CallPositions, TextSource
+from asynclint.prefilter import needs_parse
 from asynclint.selection import PerFileIgnores, enabled_codes
 
 # Below this many files a process pool costs more than it saves.
@@ -28,6 +44,10 @@ class RunOptions:
 
     enabled: FrozenSet[str]
     jobs: int = 1
+    cache: bool = False  # read and write the content cache
+    # Return the last run's linked findings when no file changed; off when the caller
+    # needs every file's results and the index (fixing).
+    reuse_linked: bool = True
 
 
 @dataclass
@@ -37,6 +57,7 @@ class FileResult:
     findings: List[Finding] = field(default_factory=list)
     pending: List[Pending] = field(default_factory=list)
     facts: Optional[FileFacts] = None
+    digest: str = ""  # of the bytes analysed, for the cache; empty if the file was not read
 
 
 @dataclass
@@ -60,6 +81,8 @@ def is_package_file(path: Path) -> bool:
 
 def analyze_text(text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str]) -> FileResult:
     """Phase one for one file: findings it holds alone, pending ones, and its index facts."""
+    from asynclint.analysis import analyze  # LibCST is imported only when a file is analysed
+
     name = module_name(path) or path.stem
     analysis = analyze(text, display, name, is_package_file(path), settings, enabled)
     return FileResult(analysis.findings, analysis.pending, analysis.facts)
@@ -68,7 +91,7 @@ def analyze_text(text: str, display: str, path: Path, settings: object, enabled:
 def check_text(text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str]) -> List[Finding]:
     """All findings for one file on its own (stdin, the flake8 plugin): it is its own project."""
     result = analyze_text(text, display, path, settings, enabled)
-    return finish([result])
+    return finish([result], {display: text}.get)
 
 
 def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) -> FileResult:
@@ -81,24 +104,62 @@ def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) 
     try:
         text = decode(data).text
     except DecodeProblem as error:
-        return _only_if(enabled, file_problem(source.display, "AIO002", f"cannot decode file: {error}"))
-    return analyze_text(text, source.display, source.path, settings, enabled)
+        result = _only_if(enabled, file_problem(source.display, "AIO002", f"cannot decode file: {error}"))
+    else:
+        if needs_parse(data) or not _compiles(text):
+            result = analyze_text(text, source.display, source.path, settings, enabled)
+        else:
+            result = FileResult()
+    result.digest = digest(data)
+    return result
+
+
+def _compiles(text: str) -> bool:
+    """CPython's parser, to be sure a file skipped by the prefilter has no AIO001 to report."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escapes: not ours to report
+            compile(text, "<prefilter>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _only_if(enabled: FrozenSet[str], finding: Finding) -> FileResult:
     return FileResult([finding] if finding.code in enabled else [])
 
 
-def finish(results: Sequence[FileResult]) -> List[Finding]:
+def finish(results: Sequence[FileResult], text_of: TextSource) -> List[Finding]:
     """Phase two: link every file's facts into the project index and confirm pending findings."""
-    return link_results(results, build_index(results))
+    return link_results(results, build_index(results, text_of))
 
 
-def build_index(results: Sequence[FileResult]) -> ProjectIndex:
-    return ProjectIndex(r.facts for r in results if r.facts is not None)
+def build_index(results: Sequence[FileResult], text_of: TextSource) -> ProjectIndex:
+    return ProjectIndex((r.facts for r in results if r.facts is not None), CallPositions(text_of))
+
+
+def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] = None) -> TextSource:
+    """Reads a file's text by its display path, for locating findings confirmed at link time."""
+    paths = {source.display: source.path for source in files}
+    edited = changed or {}
+
+    def text_of(display: str) -> Optional[str]:
+        if display in edited:
+            return edited[display]
+        path = paths.get(display)
+        if path is None:
+            return None
+        try:
+            return decode(path.read_bytes()).text
+        except (OSError, DecodeProblem):
+            return None
+
+    return text_of
 
 
 def link_results(results: Sequence[FileResult], index: ProjectIndex) -> List[Finding]:
+    from asynclint.linking import link
+
     findings = [finding for r in results for finding in r.findings]
     findings += link([p for r in results for p in r.pending], index)
     findings.sort(key=Finding.sort_key)
@@ -120,7 +181,7 @@ def recheck(
     for i, source in enumerate(files):
         if source.display in changed:
             results[i] = analyze_text(changed[source.display], source.display, source.path, settings, codes_for(source))
-    index = build_index(results)
+    index = build_index(results, text_source(files, changed))
     return RunResult(link_results(results, index), len(files), results, index)
 
 
@@ -141,16 +202,90 @@ def _check_in_worker(source: SourceFile) -> FileResult:
     return check_source(source, _WORKER_STATE["settings"], enabled)
 
 
-def run(files: Sequence[SourceFile], settings: object, options: RunOptions) -> RunResult:
-    """Check ``files`` and return every finding, sorted by path, line and column."""
-    results: List[FileResult]
+def run(
+    files: Sequence[SourceFile],
+    settings: object,
+    options: RunOptions,
+    progress: Optional[Callable[[int], None]] = None,
+) -> RunResult:
+    """Check ``files`` and return every finding, sorted by path, line and column.
+
+    With the cache, files whose content is unchanged are not analysed again; linking
+    always runs over every file's facts, so a change in one file reaches the findings of
+    the files that depend on it.
+    """
+    advance = progress or (lambda count: None)
+    cache = _open_cache(settings, options)
+    stats: Dict[str, Optional[Stat]] = {}
+    if cache is not None:
+        stats = {source.display: stat_of(source.path) for source in files}
+        if options.reuse_linked:
+            linked = cache.linked(stats)
+            if linked is not None:
+                advance(len(files))
+                return RunResult(linked, len(files), [], None)
+        cache.load_entries()
+    results: List[Optional[FileResult]] = [None] * len(files)
+    keys: List[Tuple[str, str]] = []
+    if cache is not None:
+        codes_for = enabled_for(settings, options)
+        for i, source in enumerate(files):
+            key = (module_name(source.path) or source.path.stem, codes_key(codes_for(source)))
+            keys.append(key)
+            results[i] = _from_cache(cache, source, key, stats.get(source.display))
+        advance(sum(1 for r in results if r is not None))
+    todo = [i for i, r in enumerate(results) if r is None]
+    for i, result in zip(todo, _analyse([files[i] for i in todo], settings, options, advance)):
+        results[i] = result
+        if cache is not None and result.digest:
+            encoded = encode_result(result.findings, result.pending, result.facts)
+            cache.store(files[i].display, keys[i][0], keys[i][1], stats.get(files[i].display), result.digest, encoded)
+    done = [r for r in results if r is not None]
+    index = build_index(done, text_source(files))
+    findings = link_results(done, index)
+    if cache is not None:
+        cache.save(stats, findings)
+    return RunResult(findings, len(files), done, index)
+
+
+def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
+    if not options.cache:
+        return None
+    return Cache(default_cache_dir(settings), fingerprint(settings, options.enabled))
+
+
+def _from_cache(cache: Cache, source: SourceFile, key: Tuple[str, str], stat: Optional[Stat]) -> Optional[FileResult]:
+    raw = cache.lookup(source.display, key[0], key[1], stat, None)
+    if raw is None and source.display in cache.entries:
+        try:
+            content = digest(source.path.read_bytes())
+        except OSError:
+            return None
+        raw = cache.lookup(source.display, key[0], key[1], None, content)
+    if raw is None:
+        return None
+    try:
+        findings, pending, facts = decode_result(raw, source.display)
+    except CacheCorrupt:
+        return None
+    return FileResult(findings, pending, facts, cache.entries[source.display].digest)
+
+
+def _analyse(
+    files: Sequence[SourceFile], settings: object, options: RunOptions, advance: Callable[[int], None]
+) -> List[FileResult]:
     if options.jobs > 1 and len(files) >= _PARALLEL_THRESHOLD:
         context = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
         with context.Pool(options.jobs, _init_worker, (settings, options.enabled)) as pool:
-            chunk = max(1, min(64, len(files) // (options.jobs * 8) or 1))
-            results = pool.map(_check_in_worker, files, chunksize=chunk)
-    else:
-        _init_worker(settings, options.enabled)
-        results = [_check_in_worker(source) for source in files]
-    index = build_index(results)
-    return RunResult(link_results(results, index), len(files), list(results), index)
+            chunk = max(1, min(16, len(files) // (options.jobs * 8) or 1))
+            results = []
+            for result in pool.imap(_check_in_worker, files, chunksize=chunk):
+                results.append(result)
+                advance(1)
+            return results
+    _init_worker(settings, options.enabled)
+    results = []
+    for source in files:
+        results.append(_check_in_worker(source))
+        advance(1)
+    return results

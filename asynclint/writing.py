@@ -11,7 +11,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from asynclint.analysis import SourceText
+from asynclint.source import SourceText
 
 
 class WriteFailed(Exception):

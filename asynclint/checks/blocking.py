@@ -9,6 +9,7 @@ from asynclint.catalogue import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCK
 from asynclint import fixes
 from asynclint.checks.base import Check, Fix
 from asynclint.engine import Context
+from asynclint.linking import display_name
 
 _WHAT = {
     "AIO100": "sleeps and blocks the event loop",
@@ -60,8 +61,33 @@ def blocking_entry(call: cst.Call, name: Optional[str], user: Dict[str, Entry]) 
     return None
 
 
-def display_name(name: str) -> str:
-    return name[len("builtins."):] if name.startswith("builtins.") else name
+# Keyword arguments of thread primitives that make the call return at once.
+_NON_BLOCKING = {"blocking": False, "block": False, "timeout": 0}
+
+
+def non_blocking(call: cst.Call) -> bool:
+    """``lock.acquire(blocking=False)``, ``queue.get(block=False)``, ``event.wait(timeout=0)`` and
+    the positional ``acquire(False)``/``get(False)`` do not wait, so they do not block the loop."""
+    for position, arg in enumerate(call.args):
+        value = _literal(arg.value)
+        if arg.keyword is not None:
+            name = arg.keyword.value
+            if name in _NON_BLOCKING and value is not None and value == _NON_BLOCKING[name]:
+                return True
+        elif position == 0 and arg.star == "" and value is False:
+            return True
+    return False
+
+
+def _literal(expr: cst.BaseExpression) -> object:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        try:
+            return float(expr.value)
+        except ValueError:
+            return None
+    return None
 
 
 _FIXES: Dict[str, Callable[[cst.Call, Context], Optional[Fix]]] = {
@@ -88,6 +114,8 @@ class BlockingCalls(Check):
         if found is None:
             return
         name, (code, suggestion, fix_kind) = found
+        if code == "AIO107" and non_blocking(node):
+            return
         message = f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}"
         if fixes._is_with_item(ctx, node) and code == "AIO103":
             message += "; move the whole `with` block into a function run with `await asyncio.to_thread(...)`"

@@ -1,7 +1,7 @@
 """AIO500, AIO501: swallowed cancellation, and the deprecated loop lookup in coroutines."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Union
 
 import libcst as cst
 
@@ -26,7 +26,7 @@ class Cancellation(Check):
         # Per open try statement: yields before its body, and yields within it (None until known).
         self.tries: List[List[Optional[int]]] = []
 
-    def catches_cancellation(self, handler: cst.ExceptHandler, ctx: Context) -> Optional[str]:
+    def catches_cancellation(self, handler: Union[cst.ExceptHandler, cst.ExceptStarHandler], ctx: Context) -> Optional[str]:
         if handler.type is None:
             return "bare `except:`"
         types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
@@ -38,13 +38,13 @@ class Cancellation(Check):
                 return "`except BaseException`"
         return None
 
-    def visit_Try(self, node: cst.Try, ctx: Context) -> None:
+    def visit_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
         self.tries.append([ctx.frame.yields, None])
 
-    def leave_Try(self, node: cst.Try, ctx: Context) -> None:
+    def leave_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
         self.tries.pop()
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler, ctx: Context) -> None:
+    def visit_ExceptHandler(self, node: Union[cst.ExceptHandler, cst.ExceptStarHandler], ctx: Context) -> None:
         if not self.tries:
             return
         state = self.tries[-1]
@@ -56,6 +56,11 @@ class Cancellation(Check):
         if what is not None and not reraises(node.body):
             ctx.report(node, "AIO500", f"{what} swallows cancellation: the task cannot be cancelled and "
                        "`asyncio.timeout`/`TaskGroup` break; re-raise `CancelledError` (add `raise`)")
+
+    # ``try``/``except*`` swallows cancellation the same way.
+    visit_TryStar = visit_Try
+    leave_TryStar = leave_Try
+    visit_ExceptStarHandler = visit_ExceptHandler
 
     def visit_Call(self, node: cst.Call, ctx: Context) -> None:
         if ctx.in_async and ctx.callee(node) in GET_EVENT_LOOP:

@@ -6,12 +6,9 @@ from typing import Optional
 
 import libcst as cst
 
-from asynclint.asyncio_api import COROUTINE_FUNCTIONS
 from asynclint.fixes import insert_await
 from asynclint.checks.base import Check
 from asynclint.engine import Context
-from asynclint.facts import Pending
-from asynclint.index import ProjectIndex
 
 
 def is_condition(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
@@ -110,25 +107,3 @@ class _AssignContext:
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self._ctx, name)
-
-
-def is_coroutine(callee: str, index: ProjectIndex) -> bool:
-    return callee in COROUTINE_FUNCTIONS or index.is_coroutine_function(callee)
-
-
-def link_dropped(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    if not is_coroutine(pending.callee, index):
-        return None
-    return (
-        f"coroutine `{pending.callee}` is never awaited: calling it only creates a coroutine object "
-        "and the work never runs; add `await` (or schedule it with `asyncio.create_task` and keep the task)"
-    )
-
-
-def link_condition(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    if not is_coroutine(pending.callee, index):
-        return None
-    return (
-        f"coroutine `{pending.callee}` used as a condition: a coroutine object is always true "
-        "and the call never runs; add `await`"
-    )

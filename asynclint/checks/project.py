@@ -5,15 +5,14 @@ the first blocking call of each sync function, classes and their bases, import a
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List
 
 import libcst as cst
 
 from asynclint.checks.base import Check
-from asynclint.checks.blocking import blocking_entry, display_name, user_table
+from asynclint.checks.blocking import blocking_entry, user_table
 from asynclint.engine import Context
-from asynclint.facts import FunctionFacts, Pending
-from asynclint.index import ProjectIndex
+from asynclint.facts import FunctionFacts
 
 
 class ProjectFacts(Check):
@@ -77,15 +76,3 @@ def _decorator_name(expr: cst.BaseExpression, ctx: Context) -> str:
     if isinstance(expr, cst.Call):
         return ctx.callee(expr) or "?"
     return ctx.value(expr) or "?"
-
-
-def link_blocking_helper(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    found = index.blocking_chain(pending.callee)
-    if found is None:
-        return None
-    names, site = found
-    chain = " -> ".join(display_name(name) for name in names)
-    return (
-        f"blocks the event loop through project code: calls {chain} ({site.path}:{site.line}); "
-        "make the helper async or call it with `await asyncio.to_thread(...)`"
-    )

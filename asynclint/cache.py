@@ -1,0 +1,374 @@
+"""Per-file results and index facts, kept between runs and keyed by file content.
+
+Two files per configuration live in the cache directory: the per-file entries (findings,
+pending findings and index facts of each file, with its content hash and stat), and the
+linked findings of the last run with the stat of every file it covered. A run where no file
+changed reads only the second; a run where some changed re-analyses just those and links
+again from the cached facts of the rest. Pending findings are linked afresh on every such
+run, so a change to an imported file updates the findings of the files that import it.
+
+The format is JSON, never pickle: a cache file may be corrupt or written by someone else,
+so it is parsed as data, checked while decoding, and discarded whole if anything is off.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from asynclint import __version__
+from asynclint.facts import BlockingSite, FileFacts, FunctionFacts, Pending
+from asynclint.findings import Finding, FixInfo
+
+Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes
+_FORMAT = 1
+# A file modified within this long before its stat was recorded may change again without
+# its mtime moving (coarse timestamps): such a stat is not trusted, the content is hashed.
+_RACY_NS = 2_000_000_000
+
+
+class CacheCorrupt(Exception):
+    """A cache file that does not decode as expected; the whole cache is then ignored."""
+
+
+def default_cache_dir(settings: object) -> Path:
+    root = Path(getattr(settings, "project_root", Path.cwd()))
+    configured = getattr(settings, "cache_dir", None)
+    if configured:
+        path = Path(configured).expanduser()
+        return path if path.is_absolute() else root / path
+    return root / ".asynclint_cache"
+
+
+def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
+    """What, besides a file's own content and path, decides its results."""
+    relevant = {
+        "format": _FORMAT,
+        "asynclint": __version__,
+        "libcst": _version_of("libcst"),
+        "enabled": sorted(enabled),
+        "per_file_ignores": getattr(settings, "per_file_ignores", {}),
+        "blocking_calls": getattr(settings, "blocking_calls", {}),
+        "allow_no_await": getattr(settings, "allow_no_await", []),
+        "task_keepers": getattr(settings, "task_keepers", []),
+        "target_version": list(getattr(settings, "target_version", ())),
+        "project_root": str(getattr(settings, "project_root", "")),
+    }
+    blob = json.dumps(relevant, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def _version_of(distribution: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(distribution)
+    except Exception:  # not installed as a distribution: the cache is then keyed without it
+        return ""
+
+
+def stat_of(path: Path) -> Optional[Stat]:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Entry:
+    """One file's cached analysis: valid while its content hash (or trusted stat) matches."""
+
+    __slots__ = ("stat", "digest", "module", "codes", "result")
+
+    def __init__(self, stat: Optional[Stat], digest: str, module: str, codes: str, result: Any) -> None:
+        self.stat = stat
+        self.digest = digest
+        self.module = module
+        self.codes = codes
+        self.result = result  # encoded FileResult parts, decoded on use
+
+
+class Cache:
+    """The cache of one configuration; loading never raises, saving never raises."""
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.entries: Dict[str, Entry] = {}
+        self.dirty = False
+
+    @property
+    def _files_path(self) -> Path:
+        return self.directory / __version__ / f"{self.key}.files.json"
+
+    @property
+    def _linked_path(self) -> Path:
+        return self.directory / __version__ / f"{self.key}.linked.json"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def linked(self, stats: Dict[str, Optional[Stat]]) -> Optional[List[Finding]]:
+        """The last run's findings, if it covered exactly these files with these stats."""
+        data = _load(self._linked_path)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return None
+        try:
+            recorded = data["stats"]
+            if not isinstance(recorded, dict) or len(recorded) != len(stats):
+                return None
+            for display, stat in stats.items():
+                seen = recorded.get(display)
+                if stat is None or seen is None or list(stat) != seen:
+                    return None
+            return [decode_finding(item) for item in data["findings"]]
+        except (CacheCorrupt, KeyError, TypeError, ValueError, IndexError):
+            return None
+
+    def load_entries(self) -> None:
+        data = _load(self._files_path)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            self.entries = {}
+            return
+        try:
+            entries = {}
+            for display, raw in data["files"].items():
+                stat = None if raw[0] is None else (int(raw[0][0]), int(raw[0][1]))
+                entries[str(display)] = Entry(stat, str(raw[1]), str(raw[2]), str(raw[3]), raw[4])
+            self.entries = entries
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            self.entries = {}
+            self.dirty = True
+
+    def lookup(self, display: str, module: str, codes: str, stat: Optional[Stat], content: Optional[str]) -> Optional[Any]:
+        """The cached result for a file, if its stat is trusted or its ``content`` digest matches."""
+        entry = self.entries.get(display)
+        if entry is None or entry.module != module or entry.codes != codes:
+            return None
+        if stat is not None and entry.stat == stat:
+            return entry.result
+        if content is not None and entry.digest == content:
+            entry.stat = _trusted(stat)
+            self.dirty = True
+            return entry.result
+        return None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def store(self, display: str, module: str, codes: str, stat: Optional[Stat], content: str, result: Any) -> None:
+        self.entries[display] = Entry(_trusted(stat), content, module, codes, result)
+        self.dirty = True
+
+    def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding]) -> None:
+        """Write both files atomically; a cache that cannot be written is simply not kept."""
+        try:
+            folder = self.directory / __version__
+            folder.mkdir(parents=True, exist_ok=True)
+            _mark(self.directory)
+            if self.dirty:
+                files = {
+                    display: [None if e.stat is None else list(e.stat), e.digest, e.module, e.codes, e.result]
+                    for display, e in self.entries.items()
+                    if display in stats
+                }
+                _dump(self._files_path, {"format": _FORMAT, "files": files})
+            trusted = {display: list(stat) for display, stat in stats.items() if _trusted(stat) is not None}
+            if len(trusted) == len(stats):
+                _dump(self._linked_path, {
+                    "format": _FORMAT,
+                    "stats": trusted,
+                    "findings": [encode_finding(f) for f in findings],
+                })
+            else:
+                _remove(self._linked_path)
+        except OSError:
+            return
+
+
+def codes_key(codes: Iterable[str]) -> str:
+    return hashlib.blake2b(",".join(sorted(codes)).encode(), digest_size=6).hexdigest()
+
+
+def _trusted(stat: Optional[Stat]) -> Optional[Stat]:
+    if stat is None or stat[0] > time.time_ns() - _RACY_NS:
+        return None
+    return stat
+
+
+def _load(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _dump(path: Path, data: Any) -> None:
+    blob = json.dumps(data, separators=(",", ":")).encode()
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
+        os.replace(temp, path)
+    except BaseException:
+        _remove(Path(temp))
+        raise
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _mark(directory: Path) -> None:
+    """Keep the cache out of version control and backups, as other tools' caches are."""
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by asynclint automatically.\n*\n")
+    tag = directory / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# This is asynclint's cache.\n")
+
+
+# -- encoding results as JSON-ready lists --------------------------------------------------
+
+
+def encode_finding(f: Finding) -> list:
+    return [f.path, f.line, f.column, f.end_line, f.end_column, f.code, f.message, _fix(f.fix)]
+
+
+def decode_finding(raw: list) -> Finding:
+    path, line, column, end_line, end_column, code, message, fix = raw
+    return Finding(_s(path), _i(line), _i(column), _i(end_line), _i(end_column), _s(code), _s(message), _unfix(fix))
+
+
+class _Strings:
+    """A file's strings, each stored once: qualified names repeat across facts and findings."""
+
+    def __init__(self) -> None:
+        self.table: List[str] = []
+        self.index: Dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.table)
+            self.table.append(value)
+        return found
+
+
+def encode_result(findings: Sequence[Finding], pending: Sequence[Pending], facts: Optional[FileFacts]) -> list:
+    """One file's results as JSON-ready lists of integers, plus the table of its strings.
+
+    Paths are not stored: every finding, pending finding and fact of a file carries its
+    display path, which is the entry's key.
+    """
+    s = _Strings()
+    return [
+        s.table,
+        [[f.line, f.column, f.end_line, f.end_column, s(f.code), s(f.message), _fix(f.fix, s)] for f in findings],
+        [
+            [s(p.code), s(p.callee), p.line, p.column, p.end_line, p.end_column, s(p.context), _fix(p.fix, s),
+             p.call[0], p.call[1], s(p.call[2])]
+            for p in pending
+        ],
+        None if facts is None else _encode_facts(facts, s),
+    ]
+
+
+def decode_result(raw: Any, path: str) -> Tuple[List[Finding], List[Pending], Optional[FileFacts]]:
+    """Raises CacheCorrupt on anything that is not what ``encode_result`` writes."""
+    try:
+        table, findings_raw, pending_raw, facts_raw = raw
+        if type(table) is not list or not all(type(item) is str for item in table):
+            raise TypeError("bad string table")
+        t = _Table(table)
+        findings = [
+            Finding(path, _i(l), _i(c), _i(el), _i(ec), t[code], t[message], _unfix(fix, t))
+            for l, c, el, ec, code, message, fix in findings_raw
+        ]
+        pending = [
+            Pending(t[code], t[callee], path, _i(l), _i(c), _i(el), _i(ec), t[ctx], _unfix(fix, t), (_i(rank), _i(total), t[anchor]))
+            for code, callee, l, c, el, ec, ctx, fix, rank, total, anchor in pending_raw
+        ]
+        facts = None if facts_raw is None else _decode_facts(facts_raw, t, path)
+        return findings, pending, facts
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        raise CacheCorrupt(str(error)) from None
+
+
+class _Table:
+    __slots__ = ("table",)
+
+    def __init__(self, table: List[str]) -> None:
+        self.table = table
+
+    def __getitem__(self, index: Any) -> str:
+        if type(index) is not int or index < 0:
+            raise TypeError("bad string index")
+        return self.table[index]
+
+
+def _encode_facts(facts: FileFacts, s: _Strings) -> list:
+    functions = []
+    for f in facts.functions.values():
+        site = f.blocking
+        blocking = None if site is None else [s(site.callee), s(site.code), site.line, site.call[0], site.call[1], s(site.call[2])]
+        flags = (1 if f.is_async else 0) | (2 if f.is_generator else 0)
+        functions.append([s(f.qualname), flags, [s(d) for d in f.decorators], [s(c) for c in f.calls], blocking])
+    classes = [[s(k), [s(b) for b in v]] for k, v in facts.classes.items()]
+    aliases = [[s(k), s(v)] for k, v in facts.aliases.items()]
+    return [s(facts.module), functions, classes, aliases]
+
+
+def _decode_facts(raw: list, t: _Table, path: str) -> FileFacts:
+    module, functions_raw, classes, aliases = raw
+    facts = FileFacts(t[module], path)
+    for qualname, flags, decorators, calls, blocking in functions_raw:
+        site = None
+        if blocking is not None:
+            callee, code, line, rank, total, anchor = blocking
+            site = BlockingSite(t[callee], t[code], path, _i(line), (_i(rank), _i(total), t[anchor]))
+        name = t[qualname]
+        facts.functions[name] = FunctionFacts(
+            name, bool(_i(flags) & 1), bool(flags & 2), tuple(t[d] for d in decorators), [t[c] for c in calls], site
+        )
+    facts.classes = {t[k]: tuple(t[b] for b in v) for k, v in classes}
+    facts.aliases = {t[k]: t[v] for k, v in aliases}
+    return facts
+
+
+def _fix(fix: Optional[FixInfo], s: Optional[_Strings] = None) -> Optional[list]:
+    if fix is None:
+        return None
+    return [fix.applicability, s(fix.message) if s is not None else fix.message]
+
+
+def _unfix(raw: Any, t: Optional[_Table] = None) -> Optional[FixInfo]:
+    if raw is None:
+        return None
+    applicability, message = raw
+    if applicability not in ("safe", "unsafe"):
+        raise ValueError("bad fix applicability")
+    return FixInfo(applicability, t[message] if t is not None else _s(message))
+
+
+def _s(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _i(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError("expected an integer")
+    return value
