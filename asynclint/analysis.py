@@ -192,12 +192,13 @@ def to_pending(ranges: dict, calls: _CallRanks, lines: _Lines, display: str, def
         fix = None if item.fix is None else FixInfo(item.fix.applicability, item.fix.message)
         where = calls.of(item.node)
         if where is not None:
-            out.append(Pending(item.code, item.callee, display, 0, 0, 0, 0, item.context, fix, where))
+            out.append(Pending(item.code, item.callee, display, 0, 0, 0, 0, item.context, fix, where, item.iterated))
             continue
         start_line, start_col, end_line, end_col = ranges.get(id(item.node), (1, 0, 1, 0))
         if lines.suppressed(start_line, item.code):
             continue
-        out.append(Pending(item.code, item.callee, display, start_line, start_col + 1, end_line, end_col + 1, item.context, fix))
+        out.append(Pending(item.code, item.callee, display, start_line, start_col + 1, end_line, end_col + 1, item.context, fix,
+                           iterated=item.iterated))
     return out
 
 
@@ -205,7 +206,7 @@ def link_reports(deferred: Sequence[Deferred], index: ProjectIndex) -> List[Repo
     """Deferred findings the index confirms, as reports that still hold their nodes."""
     out: List[Report] = []
     for item in deferred:
-        probe = Pending(item.code, item.callee, "", 0, 0, 0, 0, item.context)
+        probe = Pending(item.code, item.callee, "", 0, 0, 0, 0, item.context, iterated=item.iterated)
         message = LINKERS[item.code](probe, index)
         if message is not None:
             out.append(Report(item.node, item.code, message, item.fix))

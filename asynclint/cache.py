@@ -49,6 +49,7 @@ def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
     relevant = {
         "format": _FORMAT,
         "asynclint": __version__,
+        "engine": _engine_digest(),
         "libcst": _version_of("libcst"),
         "enabled": sorted(enabled),
         "per_file_ignores": getattr(settings, "per_file_ignores", {}),
@@ -60,6 +61,24 @@ def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
     }
     blob = json.dumps(relevant, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+_ENGINE: List[str] = []
+
+
+def _engine_digest() -> str:
+    """A hash of asynclint's own code: an edited rule or catalogue must not reuse old results
+    (the version number does not change in a development checkout)."""
+    if not _ENGINE:
+        package = Path(__file__).resolve().parent
+        h = hashlib.blake2b(digest_size=16)
+        for path in sorted(package.rglob("*.py")):
+            try:
+                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+            except OSError:
+                continue
+        _ENGINE.append(h.hexdigest())
+    return _ENGINE[0]
 
 
 def _version_of(distribution: str) -> str:
@@ -278,7 +297,7 @@ def encode_result(findings: Sequence[Finding], pending: Sequence[Pending], facts
         [[f.line, f.column, f.end_line, f.end_column, s(f.code), s(f.message), _fix(f.fix, s)] for f in findings],
         [
             [s(p.code), s(p.callee), p.line, p.column, p.end_line, p.end_column, s(p.context), _fix(p.fix, s),
-             p.call[0], p.call[1], s(p.call[2])]
+             p.call[0], p.call[1], s(p.call[2]), 1 if p.iterated else 0]
             for p in pending
         ],
         None if facts is None else _encode_facts(facts, s),
@@ -297,8 +316,9 @@ def decode_result(raw: Any, path: str) -> Tuple[List[Finding], List[Pending], Op
             for l, c, el, ec, code, message, fix in findings_raw
         ]
         pending = [
-            Pending(t[code], t[callee], path, _i(l), _i(c), _i(el), _i(ec), t[ctx], _unfix(fix, t), (_i(rank), _i(total), t[anchor]))
-            for code, callee, l, c, el, ec, ctx, fix, rank, total, anchor in pending_raw
+            Pending(t[code], t[callee], path, _i(l), _i(c), _i(el), _i(ec), t[ctx], _unfix(fix, t), (_i(rank), _i(total), t[anchor]),
+                    bool(_i(iterated)))
+            for code, callee, l, c, el, ec, ctx, fix, rank, total, anchor, iterated in pending_raw
         ]
         facts = None if facts_raw is None else _decode_facts(facts_raw, t, path)
         return findings, pending, facts

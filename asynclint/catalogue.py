@@ -138,7 +138,8 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("queue.Queue", "get put join", "AIO107", "asyncio.Queue", ""),
     **_many("queue.LifoQueue", "get put join", "AIO107", "asyncio.LifoQueue", ""),
     **_many("queue.PriorityQueue", "get put join", "AIO107", "asyncio.PriorityQueue", ""),
-    **_many("queue.SimpleQueue", "get put", "AIO107", "asyncio.Queue", ""),
+    # SimpleQueue is unbounded: put() never waits, only get() does.
+    "queue.SimpleQueue.get": ("AIO107", "asyncio.Queue", ""),
     "concurrent.futures.Future.result": ("AIO107", "await asyncio.wrap_future(future)", ""),
     "concurrent.futures.Future.exception": ("AIO107", "await asyncio.wrap_future(future)", ""),
     "concurrent.futures.wait": ("AIO107", "asyncio.wait over asyncio.wrap_future(...)", ""),
@@ -197,6 +198,7 @@ RETURNS: Dict[str, str] = {
     "concurrent.futures.ThreadPoolExecutor.submit": "concurrent.futures.Future",
     "concurrent.futures.ProcessPoolExecutor.submit": "concurrent.futures.Future",
     "concurrent.futures.Executor.submit": "concurrent.futures.Future",
+    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
 }

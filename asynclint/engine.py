@@ -139,10 +139,10 @@ class Context:
         if code in self.enabled:
             self.reports.append(Report(node, code, message, fix))
 
-    def defer(self, node: CSTNode, code: str, callee: str, fix: Optional[Fix] = None) -> None:
+    def defer(self, node: CSTNode, code: str, callee: str, fix: Optional[Fix] = None, iterated: bool = False) -> None:
         """A finding that depends on the project index (is ``callee`` a coroutine? does it block?)."""
         if code in self.enabled:
-            self.deferred.append(Deferred(node, code, callee, self.frame.qualname, fix))
+            self.deferred.append(Deferred(node, code, callee, self.frame.qualname, fix, iterated))
 
     def watch_unused(self, target: cst.Name, on_unused: Callable[[], None]) -> None:
         """Call ``on_unused`` when the current function ends if ``target`` is never read again.
@@ -414,7 +414,15 @@ def _prescan(resolver: Resolver, body: Sequence[CSTNode], scope: Scope, resolve:
     Function scopes only learn which names are local; values are filled in as the walk
     passes each assignment, so a use sees the latest assignment before it.
     """
+    fallbacks: Set[int] = set()  # statements in except handlers of module/class-level trys
     for stmt in small_statements(body):
+        if id(stmt) in fallbacks:
+            # ``try: import x`` / ``except ImportError: x = None``: the path without an
+            # exception decides what ``x`` is; a name only a handler binds is unknown.
+            for name in _names_bound_by(stmt):
+                if scope.names.get(name) in (None, OPAQUE):
+                    scope.bind(name, OPAQUE)
+            continue
         if isinstance(stmt, cst.Global):
             resolver.bind_statement(stmt, scope)
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
@@ -424,7 +432,12 @@ def _prescan(resolver: Resolver, body: Sequence[CSTNode], scope: Scope, resolve:
                 scope.bind(name, OPAQUE)
         elif isinstance(stmt, cst.With):
             _bind_with(resolver, stmt, scope)
-        elif isinstance(stmt, (cst.For, cst.Try, cst.TryStar)):
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            for name in local_names(stmt):
+                scope.bind(name, OPAQUE)
+            for handler in stmt.handlers:
+                fallbacks.update(id(inner) for inner in small_statements(handler.body.body))
+        elif isinstance(stmt, cst.For):
             for name in local_names(stmt):
                 scope.bind(name, OPAQUE)
         else:

@@ -57,3 +57,4 @@ class Pending:
     # Where the call is, before it is located: its rank among the file's calls in source
     # order, how many calls the file has, and the name its text starts with.
     call: Tuple[int, int, str] = (-1, 0, "")
+    iterated: bool = False  # a for loop's iterable: a generator's body runs

@@ -118,10 +118,13 @@ class ProjectIndex:
             and all(d in TRANSPARENT_DECORATORS for d in func.decorators)
         )
 
-    def blocking_chain(self, name: str) -> Optional[Chain]:
-        """For a sync project function that blocks, directly or through others: the path."""
+    def blocking_chain(self, name: str, iterated: bool = False) -> Optional[Chain]:
+        """For a sync project function that blocks, directly or through others: the path.
+
+        Calling a generator function runs none of its body; iterating over the call does.
+        """
         func = self.function(name)
-        if func is None or func.is_async:
+        if func is None or func.is_async or (func.is_generator and not iterated):
             return None
         return self._chain(func)
 
@@ -146,7 +149,7 @@ class ProjectIndex:
         else:
             for callee in func.calls:
                 target = self.function(callee)
-                if target is None or target.is_async:
+                if target is None or target.is_async or target.is_generator:
                     continue
                 below, hit_cycle = self._search(target, stack)
                 cyclic = cyclic or hit_cycle

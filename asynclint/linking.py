@@ -18,7 +18,7 @@ def display_name(name: str) -> str:
 
 
 def link_blocking_helper(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    found = index.blocking_chain(pending.callee)
+    found = index.blocking_chain(pending.callee, pending.iterated)
     if found is None:
         return None
     names, site = found

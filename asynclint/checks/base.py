@@ -53,3 +53,4 @@ class Deferred:
     callee: str
     context: str
     fix: Optional[Fix] = None
+    iterated: bool = False  # the call is a for loop's iterable (a generator's body then runs)

@@ -62,7 +62,9 @@ class ProjectFacts(Check):
             return
         facts.calls.append(name)
         if frame.is_async and not ctx.is_awaited(node):
-            ctx.defer(node, "AIO110", name)
+            parent = ctx.parent
+            iterated = isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node
+            ctx.defer(node, "AIO110", name, iterated=iterated)
 
     def leave_Module(self, node: cst.Module, ctx: Context) -> None:
         module = ctx.module_name
