@@ -135,6 +135,20 @@ class Context:
     def value(self, expr: cst.BaseExpression) -> Optional[str]:
         return self.resolver.value(expr)
 
+    def unknown_attribute(self, expr: cst.BaseExpression) -> bool:
+        """``self.loop`` where the class never assigns ``loop``: its type is unknown, not a
+        project name, so heuristics on the attribute's name may apply."""
+        owner = self.frame.class_qualname
+        if owner is None or not isinstance(expr, cst.Attribute) or self.value(expr.value) != owner:
+            return False
+        full = f"{owner}.{expr.attr.value}"
+        if full in self.resolver.attributes:
+            return False
+        scope: Optional[Scope] = self.resolver.scope
+        while scope is not None and scope.qualname != owner:
+            scope = scope.parent
+        return scope is None or expr.attr.value not in scope.names
+
     def report(self, node: CSTNode, code: str, message: str, fix: Optional[Fix] = None) -> None:
         if code in self.enabled:
             self.reports.append(Report(node, code, message, fix))
@@ -150,6 +164,8 @@ class Context:
         Any later mention of the name counts as a use (conservative: a rebinding, a
         ``del``, a closure reading it), so only the plain "assigned and forgotten" case fires.
         """
+        if target.value in self.resolver.scope.globals:
+            return  # a global or nonlocal outlives the function: others may use it
         self.watched.setdefault(target.value, []).append((self.frame, target, on_unused))
 
 
@@ -423,7 +439,7 @@ def _prescan(resolver: Resolver, body: Sequence[CSTNode], scope: Scope, resolve:
                 if scope.names.get(name) in (None, OPAQUE):
                     scope.bind(name, OPAQUE)
             continue
-        if isinstance(stmt, cst.Global):
+        if isinstance(stmt, (cst.Global, cst.Nonlocal)):
             resolver.bind_statement(stmt, scope)
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             scope.bind(stmt.name.value, _qualname_in(scope, stmt.name.value))

@@ -28,7 +28,7 @@ class Scope:
         self.names: Dict[str, Optional[str]] = {}
         self.parent = parent
         self.qualname = qualname
-        self.globals: Set[str] = set()
+        self.globals: Set[str] = set()  # declared ``global`` or ``nonlocal``: not local names
 
     def bind(self, name: str, value: Optional[str]) -> None:
         if name in self.globals:
@@ -199,6 +199,7 @@ class Resolver:
                 scope.names.pop(item.name.value, None)
         elif isinstance(stmt, cst.Nonlocal):
             for item in stmt.names:
+                scope.globals.add(item.name.value)  # bound in an enclosing function, not here
                 scope.names.pop(item.name.value, None)
 
 

@@ -45,15 +45,18 @@ def user_table(settings: object) -> Dict[str, Entry]:
     return {name: ("AIO109", hint, "to_thread") for name, hint in user.items()}
 
 
-def blocking_entry(call: cst.Call, name: Optional[str], user: Dict[str, Entry]) -> Optional[Tuple[str, Entry]]:
-    """What a call blocks on, if anything: the user's table, the catalogue, then method names."""
+def blocking_entry(
+    call: cst.Call, name: Optional[str], user: Dict[str, Entry], unknown_receiver: bool = False
+) -> Optional[Tuple[str, Entry]]:
+    """What a call blocks on, if anything: the user's table, the catalogue, then method names
+    (``loop.run_until_complete``) on receivers whose type is unknown."""
     if name is not None:
         entry = lookup(user, name) if user else None
         if entry is None:
             entry = lookup(BLOCKING_CALLS, name)
         if entry is not None:
             return name, entry
-        if not name.startswith("builtins."):
+        if not name.startswith("builtins.") and not unknown_receiver:
             return None
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value in BLOCKING_METHOD_NAMES:
@@ -105,7 +108,9 @@ class BlockingCalls(Check):
         self.user = user_table(settings)
 
     def resolve(self, call: cst.Call, ctx: Context) -> Optional[Tuple[str, Entry]]:
-        return blocking_entry(call, ctx.callee(call), self.user)
+        func = call.func
+        unknown = isinstance(func, cst.Attribute) and ctx.unknown_attribute(func.value)
+        return blocking_entry(call, ctx.callee(call), self.user, unknown)
 
     def visit_Call(self, node: cst.Call, ctx: Context) -> None:
         if not ctx.in_async or ctx.is_awaited(node):

@@ -1,7 +1,7 @@
 """AIO500, AIO501: swallowed cancellation, and the deprecated loop lookup in coroutines."""
 from __future__ import annotations
 
-from typing import List, Optional, Union
+from typing import List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -9,7 +9,7 @@ from asynclint.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_
 from asynclint.checks.base import Check
 from asynclint.engine import Context
 from asynclint.fixes import running_loop
-from asynclint.names import small_statements
+from asynclint.names import dotted, small_statements
 
 
 def reraises(body: cst.BaseSuite) -> bool:
@@ -25,6 +25,8 @@ class Cancellation(Check):
         super().__init__(settings)
         # Per open try statement: yields before its body, and yields within it (None until known).
         self.tries: List[List[Optional[int]]] = []
+        # Open ``with contextlib.suppress(...)`` blocks that catch cancellation: node, yields before.
+        self.suppressing: List[Tuple[cst.With, int, str]] = []
 
     def catches_cancellation(self, handler: Union[cst.ExceptHandler, cst.ExceptStarHandler], ctx: Context) -> Optional[str]:
         if handler.type is None:
@@ -56,6 +58,25 @@ class Cancellation(Check):
         if what is not None and not reraises(node.body):
             ctx.report(node, "AIO500", f"{what} swallows cancellation: the task cannot be cancelled and "
                        "`asyncio.timeout`/`TaskGroup` break; re-raise `CancelledError` (add `raise`)")
+
+    def visit_With(self, node: cst.With, ctx: Context) -> None:
+        if not ctx.in_async:
+            return
+        for item in node.items:
+            call = item.item
+            if isinstance(call, cst.Call) and ctx.callee(call) == "contextlib.suppress":
+                caught = [ctx.value(arg.value) for arg in call.args]
+                if any(name in CANCELLED_ERRORS or name in BROAD_EXCEPTIONS for name in caught):
+                    self.suppressing.append((node, ctx.frame.yields, dotted(call.func) or "suppress"))
+                    return
+
+    def leave_With(self, node: cst.With, ctx: Context) -> None:
+        if self.suppressing and self.suppressing[-1][0] is node:
+            _, before, shown = self.suppressing.pop()
+            if ctx.frame.yields > before:  # an await inside, where cancellation arrives
+                ctx.report(node, "AIO500", f"`{shown}(...)` around an `await` swallows cancellation: the task cannot be "
+                           "cancelled and `asyncio.timeout`/`TaskGroup` break; catch it with `try`/`except` "
+                           "and re-raise")
 
     # ``try``/``except*`` swallows cancellation the same way.
     visit_TryStar = visit_Try

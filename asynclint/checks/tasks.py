@@ -41,7 +41,8 @@ class DroppedTasks(Check):
         receiver = ctx.value(func.value)
         if receiver in TASK_GROUPS:
             return None
-        if receiver == _LOOP_TYPE or (receiver is None or receiver.startswith("builtins.")) and _receiver_looks_like_loop(func.value):
+        unknown = receiver is None or receiver.startswith("builtins.") or ctx.unknown_attribute(func.value)
+        if receiver == _LOOP_TYPE or unknown and _receiver_looks_like_loop(func.value):
             return "loop.create_task"
         return None
 
