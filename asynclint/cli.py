@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NoReturn, Optional, Sequence, Tuple
 
 import click
 
@@ -33,7 +33,7 @@ def split_codes(values: Sequence[str], option: str) -> List[str]:
     return codes
 
 
-def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def fail(message: str) -> NoReturn:
     click.echo(f"asynclint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -43,12 +43,19 @@ def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
 @click.option("--select", multiple=True, metavar="CODES", help="Codes or prefixes to enable (replaces the default set).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Codes or prefixes to disable.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True,
+              help="text: path:line:col: CODE message; json; sarif (SARIF 2.1.0); github (Actions annotations).")
+@click.option("--show-source", is_flag=True, help="With text output, show each finding's line with a caret under it.")
+@click.option("--stdin-filename", metavar="PATH", help="Read source from stdin and report it as PATH (its config and per-file-ignores apply).")
+@click.option("--explain", "explain_code", metavar="CODE", help="Print the rule's page and exit.")
+@click.option("--list-rules", is_flag=True, help="Print every rule: code, name, default, fix; then exit.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file to use instead of the nearest pyproject.toml.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule code instead of each finding.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, with no summary line.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Cache directory (default: .asynclint_cache at the project root).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (with --fix) or count fixes that may change behaviour.")
 @click.option("--diff", is_flag=True, help="Print a diff of what --fix would change; write nothing.")
@@ -59,50 +66,168 @@ def command(
     extend_select: Tuple[str, ...],
     ignore: Tuple[str, ...],
     output_format: str,
+    show_source: bool,
+    stdin_filename: Optional[str],
+    explain_code: Optional[str],
+    list_rules: bool,
     exit_zero: bool,
     config_path: Optional[Path],
     statistics: bool,
     quiet: bool,
     jobs: Optional[int],
+    no_cache: bool,
+    cache_dir: Optional[Path],
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
 ) -> None:
-    """Find asyncio misuse in PATHS (files or directories; default: the current directory)."""
+    """Find asyncio misuse in PATHS (files or directories; default: the current directory).
+
+    The path '-', or --stdin-filename with no paths, reads the source from standard input.
+    """
     from asynclint.config import ConfigError, load_settings
     from asynclint.discovery import DiscoveryError, discover
-    from asynclint.output.json_format import write_json
-    from asynclint.output.text import write_findings, write_statistics, write_summary
-    from asynclint.runner import options_for, run
+    from asynclint.fixing import FixPolicy
+    from asynclint.runner import options_for
 
+    out = click.get_text_stream("stdout")
+    if explain_code is not None:
+        sys.exit(explain(explain_code, out))
+    if list_rules:
+        write_rule_table(out)
+        sys.exit(EXIT_CLEAN)
+
+    use_stdin = paths == ("-",) or (stdin_filename is not None and not paths)
     try:
-        settings = load_settings(config_path)
+        if "-" in paths and not use_stdin:
+            raise UsageProblem("'-' (standard input) cannot be combined with other paths")
+        if stdin_filename is not None and not use_stdin:
+            raise UsageProblem("--stdin-filename needs '-' or no paths")
+        if show_source and output_format != "text":
+            raise UsageProblem("--show-source only applies to --format text")
+        start = None
+        if use_stdin and config_path is None:
+            from asynclint.stdin import config_start
+
+            start = config_start(stdin_filename)
+        settings = load_settings(config_path, start) if start is not None else load_settings(config_path)
         settings = apply_cli_selection(settings, select, extend_select, ignore)
-        files = discover(list(paths) or ["."], settings)
+        if cache_dir is not None:
+            settings = dataclasses.replace(settings, cache_dir=str(cache_dir.absolute()))
+        files = [] if use_stdin else discover(list(paths) or ["."], settings)
     except (ConfigError, DiscoveryError, UsageProblem) as error:
         fail(str(error))
 
-    from asynclint.fixing import FixPolicy
-
-    options = options_for(settings, jobs)
-    result = run(files, settings, options)
+    options = dataclasses.replace(options_for(settings, jobs), cache=not no_cache)
+    if fix or diff:  # fixing needs every file's results and the index, not a cached summary
+        options = dataclasses.replace(options, reuse_linked=False)
     policy = FixPolicy.from_settings(settings, unsafe_fixes)
-    out = click.get_text_stream("stdout")
+    from asynclint.output.report import Reporter
+
+    report = Reporter(out, output_format, show_source, quiet, statistics, policy)
+    if use_stdin:
+        sys.exit(run_stdin(stdin_filename, settings, options, policy, report, fix, diff, exit_zero))
+
+    from asynclint.output.progress import ProgressBar, wants_progress
+
+    errors = click.get_text_stream("stderr")
+    bar = ProgressBar(errors, len(files)) if wants_progress(errors, output_format, len(files)) else None
+    try:
+        result = run_checks(files, settings, options, bar)
+    finally:
+        if bar is not None:
+            bar.clear()
     if diff:
         sys.exit(show_diff(files, result, settings, options, policy, out))
     fixed = 0
     if fix:
         result, fixed = apply_fixes_in_place(files, result, settings, options, policy)
-    findings = result.findings
-    if output_format == "json":
-        write_json(findings, out)
-    elif statistics:
-        write_statistics(findings, out)
+    by_display = {source.display: source for source in files}
+    report.write(result.findings, lambda display: read_source(by_display.get(display)),
+                 lambda display: by_display[display].path if display in by_display else Path(display),
+                 settings, options, result.index, fixed if fix else None)
+    sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
+
+
+def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
+    """``runner.run``, advancing ``bar`` (if any) as files are checked."""
+    from asynclint.runner import run
+
+    return run(files, settings, options, progress=bar.advance if bar is not None else None)
+
+
+def read_source(source) -> Optional[str]:  # type: ignore[no-untyped-def]
+    """A checked file's current text (after --fix, the fixed text), or None if unreadable."""
+    from asynclint.analysis import DecodeProblem, decode
+
+    if source is None:
+        return None
+    try:
+        return decode(source.path.read_bytes()).text
+    except (OSError, DecodeProblem):
+        return None
+
+
+def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
+    """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.stdin."""
+    from asynclint.fixing import unified_diff
+    from asynclint.stdin import check_stdin, enabled_for_stdin
+
+    stream = click.get_binary_stream("stdin")
+    outcome = check_stdin(stream, filename, settings, options.enabled, policy if (fix or diff) else None)
+    for warning in outcome.warnings:
+        click.echo(f"asynclint: warning: {warning}", err=True)
+    display = filename if filename is not None else "-"
+    text = outcome.text
+
+    def read_text(shown: str) -> Optional[str]:
+        return text if shown == display else None
+
+    def source_path(shown: str) -> Path:
+        return Path(filename) if filename is not None else Path("stdin.py")
+
+    if diff:
+        if text is not None and outcome.original is not None and outcome.fixed:
+            report.out.write(unified_diff(outcome.original, text, display))
+        count = outcome.fixed
+        click.echo(f"Would fix {count} problem{'s' if count != 1 else ''}." if count else "No fixes to apply.", err=True)
+        return EXIT_FINDINGS if count else EXIT_CLEAN
+    if fix:
+        if text is not None:
+            report.out.write(text)
+            report.out.flush()
+        findings_stream = click.get_text_stream("stderr")
     else:
-        write_findings(findings, out, policy)
-        if not quiet:
-            write_summary(findings, out, policy, fixed if fix else None)
-    sys.exit(EXIT_CLEAN if exit_zero or not findings else EXIT_FINDINGS)
+        findings_stream = report.out
+    codes = enabled_for_stdin(filename, settings, options.enabled)
+    report.write(outcome.findings, read_text, source_path, settings,
+                 dataclasses.replace(options, enabled=codes), None, outcome.fixed if fix else None, out=findings_stream)
+    return EXIT_CLEAN if exit_zero or not outcome.findings else EXIT_FINDINGS
+
+
+def explain(code: str, out) -> int:  # type: ignore[no-untyped-def]
+    """``--explain CODE``: the rule's page (or a generated summary if the page is missing)."""
+    from asynclint.codes import RULES
+    from asynclint.rule_docs import page_or_summary
+
+    wanted = code.strip().upper()
+    if wanted not in RULES:
+        click.echo(f"asynclint: error: --explain: unknown rule code '{code}'", err=True)
+        return EXIT_ERROR
+    page = page_or_summary(wanted)
+    out.write(page if page.endswith("\n") else page + "\n")
+    return EXIT_CLEAN
+
+
+def write_rule_table(out) -> None:  # type: ignore[no-untyped-def]
+    """``--list-rules``: code, name, default on/off and fix availability, aligned."""
+    from asynclint.codes import RULES
+
+    rows = [("CODE", "NAME", "DEFAULT", "FIX")]
+    rows += [(r.code, r.name, "on" if r.default else "off", r.fix or "-") for r in RULES.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] + "\n")
 
 
 def apply_fixes_in_place(files, result, settings, options, policy):  # type: ignore[no-untyped-def]
@@ -146,11 +271,25 @@ def apply_cli_selection(settings, select, extend_select, ignore):  # type: ignor
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Console-script entry point: turns any unexpected failure into one line and exit 2."""
+    """Console-script entry point: usage errors and unexpected failures become one line.
+
+    click's standalone mode prints a usage block for a bad option; running it in
+    non-standalone mode lets a bad ``--format`` be one ``asynclint: error:`` line like
+    every other usage problem.
+    """
     try:
-        command.main(args=list(argv) if argv is not None else None, prog_name="asynclint", standalone_mode=True)
+        code = command.main(args=list(argv) if argv is not None else None, prog_name="asynclint", standalone_mode=False)
     except SystemExit:
         raise
+    except click.UsageError as error:
+        click.echo(f"asynclint: error: {error.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.Abort:
+        click.echo("asynclint: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        click.echo(f"asynclint: error: {error.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("asynclint: interrupted", err=True)
         sys.exit(130)
@@ -159,3 +298,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except Exception as error:  # last line of defence: never a traceback
         click.echo(f"asynclint: internal error: {type(error).__name__}: {error}", err=True)
         sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
