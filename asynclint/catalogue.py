@@ -93,7 +93,7 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     ),
     **_many(
         "os",
-        "stat lstat listdir scandir walk makedirs mkdir remove unlink rename replace rmdir removedirs chmod chown",
+        "stat lstat access listdir scandir walk makedirs mkdir remove unlink rename replace rmdir removedirs chmod chown",
         "AIO104",
         _FS,
         "to_thread",

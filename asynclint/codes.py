@@ -34,13 +34,13 @@ _RULES = [
     RuleInfo("AIO109", "blocking-configured", "call listed in the blocking-calls setting inside async def", fix="unsafe"),
     RuleInfo("AIO110", "blocking-project-call", "call to a project function that blocks, inside async def"),
     RuleInfo("AIO200", "coroutine-not-awaited", "coroutine created and never awaited", fix="safe"),
-    RuleInfo("AIO201", "async-without-await", "async def that never awaits"),
+    RuleInfo("AIO201", "async-without-await", "async def that never awaits", default=False),
     RuleInfo("AIO202", "coroutine-as-condition", "coroutine used as a condition", fix="safe"),
     RuleInfo("AIO300", "task-dropped", "task from create_task/ensure_future dropped", fix="unsafe"),
     RuleInfo("AIO301", "task-unused", "task bound to a name that is never used again"),
     RuleInfo("AIO400", "infinite-loop-no-yield", "infinite loop with no yield point in async def", fix="unsafe"),
-    RuleInfo("AIO401", "cpu-loop-no-yield", "CPU-bound loop with no yield point in async def", fix="unsafe"),
-    RuleInfo("AIO500", "cancellation-swallowed", "handler that swallows CancelledError in async def"),
+    RuleInfo("AIO401", "cpu-loop-no-yield", "CPU-bound loop with no yield point in async def", fix="unsafe", default=False),
+    RuleInfo("AIO500", "cancellation-swallowed", "handler that swallows CancelledError in async def", default=False),
     RuleInfo("AIO501", "get-event-loop-in-coroutine", "asyncio.get_event_loop() inside a coroutine", fix="safe"),
 ]
 

@@ -32,6 +32,14 @@ _MAX_ALIAS_HOPS = 20
 Chain = Tuple[Tuple[str, ...], BlockingSite]
 
 
+# Decorators after which a function's body runs once per distinct argument, not per call.
+_MEMOIZING = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property"})
+
+
+def _memoized(func: FunctionFacts) -> bool:
+    return any(d in _MEMOIZING for d in func.decorators)
+
+
 class ProjectIndex:
     def __init__(self, files: Iterable[FileFacts], positions: Optional["CallPositions"] = None) -> None:
         # Locates confirmed findings and the blocking calls their messages cite.
@@ -144,7 +152,9 @@ class ProjectIndex:
         stack.add(key)
         result: Optional[Chain] = None
         cyclic = False
-        if func.blocking is not None:
+        if _memoized(func):
+            result = None  # blocks once, on the first call, then answers from memory
+        elif func.blocking is not None:
             result = ((func.qualname, func.blocking.callee), func.blocking)
         else:
             for callee in func.calls:

@@ -1,7 +1,7 @@
 """AIO500, AIO501: swallowed cancellation, and the deprecated loop lookup in coroutines."""
 from __future__ import annotations
 
-from typing import List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -18,15 +18,28 @@ def reraises(body: cst.BaseSuite) -> bool:
     return any(isinstance(stmt, cst.Raise) for stmt in small_statements(statements))
 
 
+# Methods after which awaiting the object cannot be this task's own cancellation point.
+_SETTLING = frozenset({"cancel", "set_result", "set_exception"})
+
+
 class Cancellation(Check):
     codes = ("AIO500", "AIO501")
 
     def __init__(self, settings: object) -> None:
         super().__init__(settings)
-        # Per open try statement: yields before its body, and yields within it (None until known).
-        self.tries: List[List[Optional[int]]] = []
-        # Open ``with contextlib.suppress(...)`` blocks that catch cancellation: node, yields before.
-        self.suppressing: List[Tuple[cst.With, int, str]] = []
+        # Per open try statement: yields before its body, yields within it (None until known),
+        # and for each await in the body whether it waits for something this function cancelled.
+        self.tries: List[List] = []
+        # Open ``with contextlib.suppress(...)`` blocks that catch cancellation: node, yields
+        # before, how it is spelled, and the same per-await flags.
+        self.suppressing: List[Tuple[cst.With, int, str, List[bool]]] = []
+        # Per function: what it has called ``.cancel()`` (or ``set_result``/``set_exception``) on.
+        self.settled: Dict[int, Set[str]] = {}
+
+    def _waits_only_for_settled(self, awaits: List[bool]) -> bool:
+        """``task.cancel()`` then ``try: await task`` / ``except CancelledError: pass``: the
+        CancelledError caught is the one just asked for, not this task's own cancellation."""
+        return bool(awaits) and all(awaits)
 
     def catches_cancellation(self, handler: Union[cst.ExceptHandler, cst.ExceptStarHandler], ctx: Context) -> Optional[str]:
         if handler.type is None:
@@ -41,7 +54,16 @@ class Cancellation(Check):
         return None
 
     def visit_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
-        self.tries.append([ctx.frame.yields, None])
+        self.tries.append([ctx.frame.yields, None, []])
+
+    def visit_Await(self, node: cst.Await, ctx: Context) -> None:
+        name = dotted(node.expression)
+        settled = name is not None and name in self.settled.get(id(ctx.frame), ())
+        for state in self.tries:
+            if state[1] is None:
+                state[2].append(settled)
+        for region in self.suppressing:
+            region[3].append(settled)
 
     def leave_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
         self.tries.pop()
@@ -55,7 +77,7 @@ class Cancellation(Check):
         if not ctx.in_async or not state[1]:
             return  # cancellation is delivered at an await: none in the body, none to catch
         what = self.catches_cancellation(node, ctx)
-        if what is not None and not reraises(node.body):
+        if what is not None and not reraises(node.body) and not self._waits_only_for_settled(state[2]):
             ctx.report(node, "AIO500", f"{what} swallows cancellation: the task cannot be cancelled and "
                        "`asyncio.timeout`/`TaskGroup` break; re-raise `CancelledError` (add `raise`)")
 
@@ -67,16 +89,19 @@ class Cancellation(Check):
             if isinstance(call, cst.Call) and ctx.callee(call) == "contextlib.suppress":
                 caught = [ctx.value(arg.value) for arg in call.args]
                 if any(name in CANCELLED_ERRORS or name in BROAD_EXCEPTIONS for name in caught):
-                    self.suppressing.append((node, ctx.frame.yields, dotted(call.func) or "suppress"))
+                    self.suppressing.append((node, ctx.frame.yields, dotted(call.func) or "suppress", []))
                     return
 
     def leave_With(self, node: cst.With, ctx: Context) -> None:
         if self.suppressing and self.suppressing[-1][0] is node:
-            _, before, shown = self.suppressing.pop()
-            if ctx.frame.yields > before:  # an await inside, where cancellation arrives
+            _, before, shown, awaits = self.suppressing.pop()
+            if ctx.frame.yields > before and not self._waits_only_for_settled(awaits):
                 ctx.report(node, "AIO500", f"`{shown}(...)` around an `await` swallows cancellation: the task cannot be "
                            "cancelled and `asyncio.timeout`/`TaskGroup` break; catch it with `try`/`except` "
                            "and re-raise")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef, ctx: Context) -> None:
+        self.settled.pop(id(ctx.frame), None)
 
     # ``try``/``except*`` swallows cancellation the same way.
     visit_TryStar = visit_Try
@@ -84,6 +109,11 @@ class Cancellation(Check):
     visit_ExceptStarHandler = visit_ExceptHandler
 
     def visit_Call(self, node: cst.Call, ctx: Context) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _SETTLING:
+            target = dotted(func.value)
+            if target is not None:
+                self.settled.setdefault(id(ctx.frame), set()).add(target)
         if ctx.in_async and ctx.callee(node) in GET_EVENT_LOOP:
             ctx.report(node, "AIO501", "`asyncio.get_event_loop()` inside a coroutine is deprecated in this role; "
                        "use `asyncio.get_running_loop()`", running_loop(node, ctx))

@@ -81,7 +81,10 @@ class _Loop:
     def __init__(self, node: cst.CSTNode, frame: Frame) -> None:
         self.node = node
         self.frame = frame
-        self.yields = frame.yields
+        # An ``async for`` awaits each item: its own yield (counted as the walk entered it)
+        # is inside the loop.
+        own = 1 if isinstance(node, cst.For) and node.asynchronous is not None else 0
+        self.yields = frame.yields - own
         self.nested = False
         # AIO401 loops inside, each with the innermost qualifying loops below it: reported
         # unless this loop is reported in their place.

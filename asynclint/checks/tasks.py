@@ -41,8 +41,9 @@ class DroppedTasks(Check):
         receiver = ctx.value(func.value)
         if receiver in TASK_GROUPS:
             return None
-        unknown = receiver is None or receiver.startswith("builtins.") or ctx.unknown_attribute(func.value)
-        if receiver == _LOOP_TYPE or unknown and _receiver_looks_like_loop(func.value):
+        # Loops are mostly reached through attributes of objects whose types are not known
+        # (``hass.loop``, ``self._loop``), so a receiver named like a loop counts as one.
+        if receiver == _LOOP_TYPE or _receiver_looks_like_loop(func.value):
             return "loop.create_task"
         return None
 
