@@ -5,7 +5,7 @@ so fixes nested inside each other (a call inside a call) compose instead of clob
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -46,12 +46,19 @@ class Editor:
         return self.module_name("asyncio")
 
     def background_tasks_name(self) -> str:
-        """A module-level set that keeps tasks alive until they finish."""
-        if BACKGROUND_TASKS not in _module_level_names(self.module):
-            statement = f"{BACKGROUND_TASKS} = set()  # strong references to tasks still running"
+        """A module-level set that keeps tasks alive until they finish: an existing
+        ``_background_tasks = set()`` is reused; a name bound to anything else is not."""
+        bound = _module_level_names(self.module)
+        name = BACKGROUND_TASKS
+        for i in range(1, 1000):
+            if name not in bound or _is_empty_set(bound[name]):
+                break
+            name = f"{BACKGROUND_TASKS}_{i}"
+        if name not in bound:
+            statement = f"{name} = set()  # strong references to tasks still running"
             if statement not in self.module_statements:
                 self.module_statements.append(statement)
-        return BACKGROUND_TASKS
+        return name
 
 
 def _top_level_imports(module: cst.Module) -> Dict[str, str]:
@@ -73,16 +80,40 @@ def _top_level_imports(module: cst.Module) -> Dict[str, str]:
     return found
 
 
-def _module_level_names(module: cst.Module) -> Set[str]:
-    names: Set[str] = set()
+def _module_level_names(module: cst.Module) -> Dict[str, Optional[cst.BaseExpression]]:
+    """Names bound at module level, with the value of a plain assignment (None otherwise;
+    a name bound twice is None too, as its value is not certain)."""
+    names: Dict[str, Optional[cst.BaseExpression]] = {}
+
+    def bind(name: str, value: Optional[cst.BaseExpression]) -> None:
+        names[name] = None if name in names else value
+
     for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            bind(stmt.name.value, None)
+        elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Assign):
                     for target in small.targets:
                         if isinstance(target.target, cst.Name):
-                            names.add(target.target.value)
+                            bind(target.target.value, small.value)
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    bind(small.target.value, small.value)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        local = alias.asname.name if alias.asname is not None else alias.name
+                        if isinstance(local, cst.Name):
+                            bind(local.value, None)
     return names
+
+
+def _is_empty_set(value: Optional[cst.BaseExpression]) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "set"
+        and not value.args
+    )
 
 
 class _Apply(cst.CSTTransformer):

@@ -43,8 +43,19 @@ def _needs_parens(ctx: Context, node: cst.CSTNode) -> bool:
     return False
 
 
+# Operands ``await`` takes as they are; anything else (``a if c else b``, ``x or y``, ``-x``)
+# binds looser than ``await`` and must be parenthesised to be awaited whole.
+_PRIMARY = (
+    cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BaseString, cst.Integer, cst.Float,
+    cst.Imaginary, cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp,
+    cst.GeneratorExp, cst.Ellipsis, cst.Await,
+)
+
+
 def _await(expr: cst.BaseExpression, parens: bool) -> cst.Await:
     inner = expr.with_changes(lpar=(), rpar=()) if isinstance(expr, cst.Call) else expr
+    if not isinstance(inner, _PRIMARY) and not getattr(inner, "lpar", None):
+        inner = inner.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     node = cst.Await(expression=inner)
     if parens or (isinstance(expr, cst.Call) and expr.lpar):
         node = node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

@@ -76,7 +76,7 @@ def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseSuite]:
 
 
 class _Loop:
-    __slots__ = ("node", "frame", "yields", "nested", "found")
+    __slots__ = ("node", "frame", "yields", "nested", "found", "leaves")
 
     def __init__(self, node: cst.CSTNode, frame: Frame) -> None:
         self.node = node
@@ -89,6 +89,8 @@ class _Loop:
         # AIO401 loops inside, each with the innermost qualifying loops below it: reported
         # unless this loop is reported in their place.
         self.found: List[Tuple[cst.CSTNode, List[cst.CSTNode]]] = []
+        # The innermost loops of the nest below this one, where a fix puts its yield point.
+        self.leaves: List[cst.CSTNode] = []
 
 
 class BusyLoops(Check):
@@ -120,12 +122,12 @@ class BusyLoops(Check):
         elif no_yield and (loop.nested or cpu_bound):
             # Report the outermost busy loop; the fix yields in the innermost ones, so every
             # loop of the nest gets a yield point in one go.
-            innermost = [target for _, targets in loop.found for target in targets] or [node]
-            found = [(node, innermost)]
+            found = [(node, loop.leaves or [node])]
         else:
             found = loop.found
         if parent is not None:
             parent.found.extend(found)
+            parent.leaves.extend(loop.leaves or [node])
         else:
             for busy, innermost in found:
                 ctx.report(busy, "AIO401", "CPU-bound loop with no yield point in `async def` starves the event "
