@@ -43,8 +43,36 @@ class Analysis:
     facts: Optional[FileFacts] = None
 
 
+class TooDeep(Exception):
+    """CPython refuses the file for its nesting; LibCST's native parser may crash on it."""
+
+
+# Long runs of opening brackets, unary operators or nested calls: the shapes that exhaust
+# parsers. Only files matching this pay for an extra CPython compile.
+_DEEP = re.compile(r"(?:[(\[{]\s*){60}|(?:[-+~]\s*){60}|(?:\bnot\s+){60}|(?:\w+\(\s*){60}")
+
+
 def parse(text: str) -> cst.Module:
+    if _DEEP.search(text):
+        problem = _too_deep_for_python(text)
+        if problem is not None:
+            raise TooDeep(problem)
     return cst.parse_module(text)
+
+
+def _too_deep_for_python(text: str) -> Optional[str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<asynclint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        message = error.msg or ""
+        return message if "nest" in message else None
+    except (RecursionError, MemoryError):
+        return "too deeply nested to parse"
+    except ValueError:
+        return None
+    return None
 
 
 def analyze(
@@ -66,6 +94,8 @@ def analyze(
     except cst.ParserSyntaxError as error:
         message, line, column = _syntax_error(text, error)
         return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {message}", line, column)])
+    except TooDeep as error:
+        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
     except RecursionError:
         return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
     except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
@@ -97,7 +127,7 @@ def analyze(
     unranked = [d.node for d in deferred if calls.of(d.node) is None]
     unranked += [site[0] for site in ctx.sites if calls.of(site[0]) is None]
     nodes = [r.node for r in reports] + unranked
-    ranges = locate_nodes(module, text, nodes, ctx.seen) if nodes else {}
+    ranges = _locate_guarded(module, text, nodes, ctx.seen) if nodes else {}
     lines = _Lines(text)
     analysis.reports = [r for r in reports if r.code == "AIO003" or not lines.suppressed(_start(ranges, r.node), r.code)]
     analysis.findings = to_findings(ranges, display, analysis.reports)
@@ -109,6 +139,18 @@ def analyze(
         else:
             facts.blocking = BlockingSite(callee, code, display, 0, where)
     return analysis
+
+
+def _locate_guarded(module: cst.Module, text: str, nodes: list, seen: dict) -> dict:
+    """Positions, or none (findings then point at line 1) if code generation runs too deep."""
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    try:
+        return locate_nodes(module, text, nodes, seen)
+    except RecursionError:
+        return {}
+    finally:
+        sys.setrecursionlimit(old_limit)
 
 
 class _CallRanks:

@@ -56,6 +56,7 @@ def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
         "blocking_calls": getattr(settings, "blocking_calls", {}),
         "allow_no_await": getattr(settings, "allow_no_await", []),
         "task_keepers": getattr(settings, "task_keepers", []),
+        "max_file_size": getattr(settings, "max_file_size", 0),
         "target_version": list(getattr(settings, "target_version", ())),
         "project_root": str(getattr(settings, "project_root", "")),
     }

@@ -53,6 +53,8 @@ class Settings:
     unfixable: List[str] = field(default_factory=list)
     cache_dir: Optional[str] = None
     respect_gitignore: bool = True
+    # LibCST needs about 700 bytes of memory per byte of source: a 10 MB file would take 7 GB.
+    max_file_size: int = 1_048_576
     project_root: Path = field(default_factory=Path.cwd)
     config_path: Optional[Path] = None
 
@@ -214,7 +216,10 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _key_text(key: str) -> str:
-    """A key as TOML would spell it, so odd keys (spaces, newlines) stay on one line."""
+    """A key as TOML would spell it, so odd keys (spaces, newlines) stay on one line; a huge
+    key is cut short, so the message stays one readable line."""
+    if len(key) > 80:
+        return _quoted(key[:60]).rstrip('"') + f'..." ({len(key)} characters)'
     return key if _BARE_KEY.fullmatch(key) else _quoted(key)
 
 
@@ -314,6 +319,12 @@ def _string(value: Any) -> str:
     return value
 
 
+def _size(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise _Invalid(f"expected a positive number of bytes, got {_got(value)}")
+    return value
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"expected a boolean, got {_got(value)}")
@@ -335,4 +346,5 @@ _PARSERS: Dict[str, Callable[[Any], Any]] = {
     "unfixable": _codes,
     "cache-dir": _string,
     "respect-gitignore": _boolean,
+    "max-file-size": _size,
 }

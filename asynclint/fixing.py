@@ -68,15 +68,34 @@ class FixOutcome:
 def fix_text(
     text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
 ) -> Tuple[str, List[Report]]:
-    """The fixed source of one file and the reports whose fixes were applied."""
+    """The fixed source of one file and the reports whose fixes were applied.
+
+    Fixing can reveal more to fix (an added ``import asyncio`` gives meaning to a name that
+    had none), so, as ruff does, fixes are applied again on the result until nothing
+    changes: a second ``--fix`` run then has nothing left to do.
+    """
     name = module_name(path) or path.stem
-    analysis = analyze(text, display, name, path.stem == "__init__", settings, enabled, index=index)
-    if analysis.module is None:
-        return text, []
-    wanted = [r for r in analysis.reports if r.fix is not None and policy.allows(r.code, r.fix.applicability)]
-    if not wanted:
-        return text, []
-    return apply_fixes(analysis.module, wanted)
+    applied: List[Report] = []
+    for round_number in range(_MAX_ROUNDS):
+        analysis = analyze(text, display, name, path.stem == "__init__", settings, enabled, index=index)
+        if analysis.module is None:
+            break
+        wanted = [r for r in analysis.reports if r.fix is not None and policy.allows(r.code, r.fix.applicability)]
+        if not wanted:
+            break
+        try:
+            fixed, done = apply_fixes(analysis.module, wanted)
+        except FixFailed:
+            if round_number == 0:
+                raise
+            break  # keep what the earlier rounds did
+        if not done or fixed == text:
+            break
+        text, applied = fixed, applied + done
+    return text, applied
+
+
+_MAX_ROUNDS = 10
 
 
 def fix_files(

@@ -9,6 +9,8 @@ import ast
 import multiprocessing
 import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -101,6 +103,13 @@ def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) 
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return _only_if(enabled, file_problem(source.display, "AIO002", f"cannot read file: {reason}"))
+    limit = getattr(settings, "max_file_size", 0) or 0
+    if limit and len(data) > limit:
+        message = (f"file too large to analyse: {len(data) / 1_048_576:.1f} MB "
+                   f"(the max-file-size setting allows {limit:,} bytes)")
+        result = _only_if(enabled, file_problem(source.display, "AIO002", message))
+        result.digest = digest(data)
+        return result
     try:
         text = decode(data).text
     except DecodeProblem as error:
@@ -248,6 +257,15 @@ def run(
     return RunResult(findings, len(files), done, index)
 
 
+def _isolated(source: SourceFile, settings: object, options: RunOptions, context: object) -> FileResult:
+    try:
+        with ProcessPoolExecutor(1, context, _init_worker, (settings, options.enabled)) as pool:  # type: ignore[arg-type]
+            return pool.submit(_check_in_worker, source).result()
+    except BrokenProcessPool:
+        return _only_if(options.enabled, file_problem(
+            source.display, "AIO003", "internal error: the analysis process crashed on this file"))
+
+
 def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
     if not options.cache:
         return None
@@ -276,11 +294,19 @@ def _analyse(
 ) -> List[FileResult]:
     if options.jobs > 1 and len(files) >= _PARALLEL_THRESHOLD:
         context = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
-        with context.Pool(options.jobs, _init_worker, (settings, options.enabled)) as pool:
-            chunk = max(1, min(16, len(files) // (options.jobs * 8) or 1))
-            results = []
-            for result in pool.imap(_check_in_worker, files, chunksize=chunk):
-                results.append(result)
+        chunk = max(1, min(16, len(files) // (options.jobs * 8) or 1))
+        results: List[FileResult] = []
+        try:
+            with ProcessPoolExecutor(options.jobs, context, _init_worker, (settings, options.enabled)) as pool:
+                for result in pool.map(_check_in_worker, files, chunksize=chunk):
+                    results.append(result)
+                    advance(1)
+            return results
+        except BrokenProcessPool:
+            # A worker died (a crash in native code): check what is left one file per
+            # process, so the file that kills its process is the only one lost.
+            for source in files[len(results):]:
+                results.append(_isolated(source, settings, options, context))
                 advance(1)
             return results
     _init_worker(settings, options.enabled)

@@ -31,8 +31,10 @@ def write_atomic(path: Path, text: str, source: SourceText) -> None:
     directory = path.parent
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if not os.access(path, os.W_OK):
-            raise WriteFailed("file is not writable")
+        # os.access says yes to root for any file; a file without write bits is read-only
+        # by intent, and --fix must not replace it.
+        if not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise WriteFailed("file is read-only")
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".asynclint-tmp", dir=directory)
     except OSError as error:
         raise WriteFailed(error.strerror or str(error)) from None
