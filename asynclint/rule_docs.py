@@ -6,6 +6,7 @@ the rule's one-line summary instead of breaking ``--explain`` or a SARIF report.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Dict, Optional
 
 from asynclint.codes import RULES, RuleInfo
@@ -20,7 +21,9 @@ def _pages() -> Dict[str, str]:
         root = files("asynclint.rule_pages")
         entries = list(root.iterdir())
     except (ImportError, OSError, TypeError, ValueError):  # package absent or not a directory
-        return {}
+        # Imported from a source checkout rather than installed: the pages are in rules/.
+        checkout = Path(__file__).resolve().parent.parent / "rules"
+        entries = sorted(checkout.glob("*.md")) if checkout.is_dir() else []
     out: Dict[str, str] = {}
     for entry in entries:
         name = entry.name

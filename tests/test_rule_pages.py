@@ -7,7 +7,6 @@ handful of CLI runs (one per configuration), not one run per block, to keep this
 """
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 import shutil
@@ -166,11 +165,21 @@ def test_page_has_examples(code: str) -> None:
         assert page.good, f"{code}.md has no ```python Use instead block"
 
 
-def test_pages_ship_with_the_package() -> None:
-    """``asynclint.rule_pages`` is the installed copy of rules/: the same text."""
-    package = importlib.resources.files("asynclint.rule_pages")
+def test_pages_ship_with_the_package(tmp_path: Path) -> None:
+    """``asynclint.rule_pages`` in the installed package is a copy of rules/: the same text.
+
+    Asked of a fresh interpreter outside the checkout, where ``import asynclint`` is the
+    installed package, not the source tree (which has no ``rule_pages``)."""
+    script = (
+        "import importlib.resources, json, sys\n"
+        "root = importlib.resources.files('asynclint.rule_pages')\n"
+        "json.dump({p.name: p.read_text(encoding='utf-8') for p in root.iterdir() if p.name.endswith('.md')}, sys.stdout)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    shipped = json.loads(done.stdout)
     for code in RULES:
-        assert package.joinpath(f"{code}.md").read_text(encoding="utf-8") == PAGES[code].text
+        assert shipped.get(f"{code}.md") == PAGES[code].text, code
 
 
 # ---------------------------------------------------------------------------------- behaviour
