@@ -1,11 +1,13 @@
 """Per-file results and index facts, kept between runs and keyed by file content.
 
 Two files per configuration live in the cache directory: the per-file entries (findings,
-pending findings and index facts of each file, with its content hash and stat), and the
-linked findings of the last run with the stat of every file it covered. A run where no file
-changed reads only the second; a run where some changed re-analyses just those and links
-again from the cached facts of the rest. Pending findings are linked afresh on every such
-run, so a change to an imported file updates the findings of the files that import it.
+pending findings and index facts of each file, with its content hash and stat), one line
+per file, and the linked findings of the last run with the stat of every file it covered.
+A run where no file changed reads only the second. A run where some changed re-analyses
+just those; if their index facts came out as before, only they (and the files whose
+messages cite a line elsewhere) are linked again, decoding no more entries than linking
+them reaches; otherwise every file's pending findings are linked afresh from the cached
+facts, so a change to an imported file updates the findings of the files that import it.
 
 The format is JSON, never pickle: a cache file may be corrupt or written by someone else,
 so it is parsed as data, checked while decoding, and discarded whole if anything is off.
@@ -25,7 +27,7 @@ from asynclint.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
 
 Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes
-_FORMAT = 1
+_FORMAT = 2
 # A file modified within this long before its stat was recorded may change again without
 # its mtime moving (coarse timestamps): such a stat is not trusted, the content is hashed.
 _RACY_NS = 2_000_000_000
@@ -104,16 +106,65 @@ def digest(data: bytes) -> str:
 
 
 class Entry:
-    """One file's cached analysis: valid while its content hash (or trusted stat) matches."""
+    """One file's cached analysis: valid while its content hash (or trusted stat) matches.
 
-    __slots__ = ("stat", "digest", "module", "codes", "result")
+    The result stays JSON text until something asks for it: a run where one file changed
+    decodes that file's entry and the few its linking reaches, and writes the others back
+    untouched.
+    """
 
-    def __init__(self, stat: Optional[Stat], digest: str, module: str, codes: str, result: Any) -> None:
+    __slots__ = ("stat", "digest", "module", "codes", "text", "line")
+
+    def __init__(self, stat: Optional[Stat], digest: str, module: str, codes: str, text: str, line: str = "") -> None:
         self.stat = stat
         self.digest = digest
         self.module = module
         self.codes = codes
-        self.result = result  # encoded FileResult parts, decoded on use
+        self.text = text  # the encoded FileResult parts, as JSON
+        self.line = line  # the line it was read from, written back as is while unchanged
+
+    def encode(self, display: str) -> str:
+        if not self.line:
+            head = [display, None if self.stat is None else list(self.stat), self.digest, self.module, self.codes]
+            self.line = f"[{json.dumps(head, separators=(',', ':'))},{self.text}]"
+        return self.line
+
+    def result(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except (ValueError, RecursionError) as error:
+            raise CacheCorrupt(str(error)) from None
+
+
+class PreviousRun:
+    """The last run's linked findings and the stat it recorded for each file (None: not trusted)."""
+
+    def __init__(self, stats: Dict[str, Optional[list]], findings: list) -> None:
+        self.stats = stats
+        self._findings = findings
+
+    def changed(self, stats: Dict[str, Optional[Stat]]) -> Optional[List[str]]:
+        """Files whose stat is not the recorded one; None if the run covers other files."""
+        if len(stats) != len(self.stats):
+            return None
+        out: List[str] = []
+        for display, stat in stats.items():
+            if display not in self.stats:
+                return None
+            seen = self.stats[display]
+            if stat is None or seen is None or list(stat) != seen:
+                out.append(display)
+        return out
+
+    def findings(self) -> List[Finding]:
+        """Raises CacheCorrupt if they do not decode."""
+        try:
+            return [decode_finding(item) for item in self._findings]
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise CacheCorrupt(str(error)) from None
+
+
+_DECODER = json.JSONDecoder()
 
 
 class Cache:
@@ -127,7 +178,7 @@ class Cache:
 
     @property
     def _files_path(self) -> Path:
-        return self.directory / __version__ / f"{self.key}.files.json"
+        return self.directory / __version__ / f"{self.key}.files.jsonl"
 
     @property
     def _linked_path(self) -> Path:
@@ -135,79 +186,89 @@ class Cache:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def linked(self, stats: Dict[str, Optional[Stat]]) -> Optional[List[Finding]]:
-        """The last run's findings, if it covered exactly these files with these stats."""
+    def previous_run(self) -> Optional[PreviousRun]:
         data = _load(self._linked_path)
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return None
-        try:
-            recorded = data["stats"]
-            if not isinstance(recorded, dict) or len(recorded) != len(stats):
-                return None
-            for display, stat in stats.items():
-                seen = recorded.get(display)
-                if stat is None or seen is None or list(stat) != seen:
-                    return None
-            return [decode_finding(item) for item in data["findings"]]
-        except (CacheCorrupt, KeyError, TypeError, ValueError, IndexError):
+        stats, findings = data.get("stats"), data.get("findings")
+        if not isinstance(stats, dict) or not isinstance(findings, list):
             return None
+        if not all(seen is None or (type(seen) is list and len(seen) == 2) for seen in stats.values()):
+            return None
+        return PreviousRun(stats, findings)
 
     def load_entries(self) -> None:
-        data = _load(self._files_path)
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        """One line per file: ``[[display, stat, digest, module, codes], result]``.
+
+        Only the first element of each line is parsed here; the result is kept as text.
+        """
+        try:
+            with open(self._files_path, "rb") as handle:
+                lines = handle.read().decode("utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
             self.entries = {}
             return
         try:
+            if json.loads(lines[0]) != {"format": _FORMAT}:
+                raise ValueError("foreign cache")
             entries = {}
-            for display, raw in data["files"].items():
-                stat = None if raw[0] is None else (int(raw[0][0]), int(raw[0][1]))
-                entries[str(display)] = Entry(stat, str(raw[1]), str(raw[2]), str(raw[3]), raw[4])
+            for line in lines[1:]:
+                if not line:
+                    continue
+                if not (line.startswith("[[") and line.endswith("]")):
+                    raise ValueError("bad line")
+                head, end = _DECODER.raw_decode(line, 1)
+                if line[end] != ",":
+                    raise ValueError("bad line")
+                display, stat, content, module, codes = head
+                if stat is not None:
+                    stat = (_i(stat[0]), _i(stat[1]))
+                entries[_s(display)] = Entry(stat, _s(content), _s(module), _s(codes), line[end + 1:-1], line)
             self.entries = entries
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
             self.entries = {}
             self.dirty = True
 
-    def lookup(self, display: str, module: str, codes: str, stat: Optional[Stat], content: Optional[str]) -> Optional[Any]:
-        """The cached result for a file, if its stat is trusted or its ``content`` digest matches."""
+    def lookup(self, display: str, module: str, codes: str, stat: Optional[Stat], content: Optional[str]) -> Optional[Entry]:
+        """The cached entry for a file, if its stat is trusted or its ``content`` digest matches."""
         entry = self.entries.get(display)
         if entry is None or entry.module != module or entry.codes != codes:
             return None
         if stat is not None and entry.stat == stat:
-            return entry.result
+            return entry
         if content is not None and entry.digest == content:
             entry.stat = _trusted(stat)
+            entry.line = ""
             self.dirty = True
-            return entry.result
+            return entry
         return None
 
     # -- writing ---------------------------------------------------------------------------
 
     def store(self, display: str, module: str, codes: str, stat: Optional[Stat], content: str, result: Any) -> None:
-        self.entries[display] = Entry(_trusted(stat), content, module, codes, result)
+        text = json.dumps(result, separators=(",", ":"))
+        self.entries[display] = Entry(_trusted(stat), content, module, codes, text)
         self.dirty = True
 
     def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding]) -> None:
-        """Write both files atomically; a cache that cannot be written is simply not kept."""
+        """Write both files atomically; a cache that cannot be written is simply not kept.
+
+        A stat too recent to trust is recorded as unknown: the next run hashes that file.
+        """
         try:
             folder = self.directory / __version__
             folder.mkdir(parents=True, exist_ok=True)
             _mark(self.directory)
             if self.dirty:
-                files = {
-                    display: [None if e.stat is None else list(e.stat), e.digest, e.module, e.codes, e.result]
-                    for display, e in self.entries.items()
-                    if display in stats
-                }
-                _dump(self._files_path, {"format": _FORMAT, "files": files})
-            trusted = {display: list(stat) for display, stat in stats.items() if _trusted(stat) is not None}
-            if len(trusted) == len(stats):
-                _dump(self._linked_path, {
-                    "format": _FORMAT,
-                    "stats": trusted,
-                    "findings": [encode_finding(f) for f in findings],
-                })
-            else:
-                _remove(self._linked_path)
+                lines = [json.dumps({"format": _FORMAT})]
+                lines += [e.encode(display) for display, e in self.entries.items() if display in stats]
+                _write(self._files_path, ("\n".join(lines) + "\n").encode("utf-8"))
+            recorded = {display: _listed(_trusted(stat)) for display, stat in stats.items()}
+            _dump(self._linked_path, {
+                "format": _FORMAT,
+                "stats": recorded,
+                "findings": [encode_finding(f) for f in findings],
+            })
         except OSError:
             return
 
@@ -230,8 +291,15 @@ def _load(path: Path) -> Any:
         return None
 
 
+def _listed(stat: Optional[Stat]) -> Optional[list]:
+    return None if stat is None else list(stat)
+
+
 def _dump(path: Path, data: Any) -> None:
-    blob = json.dumps(data, separators=(",", ":")).encode()
+    _write(path, json.dumps(data, separators=(",", ":")).encode())
+
+
+def _write(path: Path, blob: bytes) -> None:
     fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as handle:

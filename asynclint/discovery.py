@@ -162,6 +162,9 @@ class _OneRegex:
         return self.regex.search(path) is not None
 
 
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
 def _fast(spec: Optional[PathSpec]) -> Optional[PathSpec]:
     if spec is None:
         return None
@@ -170,7 +173,10 @@ def _fast(spec: Optional[PathSpec]) -> Optional[PathSpec]:
     if not patterns or any(p.include is False for p in patterns) or any(r is None for r in regexes):
         return spec
     try:
-        return _OneRegex(re.compile("|".join(f"(?:{r.pattern})" for r in regexes)))  # type: ignore[return-value]
+        # Named groups (pathspec marks directory matches with one) would clash once joined;
+        # whether a pattern matches does not depend on them.
+        joined = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in regexes)
+        return _OneRegex(re.compile(joined))  # type: ignore[return-value]
     except (re.error, TypeError):
         return spec
 
@@ -201,16 +207,29 @@ def module_name(path: Path) -> Optional[str]:
     Resolution of relative imports and of project-local names depends on it, so it follows
     the file system rather than any configured source roots.
     """
-    absolute = Path(os.path.abspath(path))
-    parts = [] if absolute.stem == "__init__" else [absolute.stem]
-    directory = absolute.parent
-    while _is_package(str(directory)) and directory.name:
-        parts.insert(0, directory.name)
-        directory = directory.parent
-    return ".".join(parts) if parts else None
+    absolute = os.path.abspath(path)
+    directory, name = os.path.split(absolute)
+    stem = os.path.splitext(name)[0]
+    package = _package_name(directory)
+    if stem == "__init__":
+        return package or None
+    return f"{package}.{stem}" if package else stem
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=16384)
+def _package_name(directory: str) -> str:
+    """The dotted package a directory is (empty if it is not one); memoised per directory,
+    since every file of a large tree asks about the same few parents."""
+    if not _is_package(directory):
+        return ""
+    parent, name = os.path.split(directory)
+    if not name:
+        return ""
+    outer = _package_name(parent) if parent != directory else ""
+    return f"{outer}.{name}" if outer else name
+
+
+@functools.lru_cache(maxsize=16384)
 def _is_package(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "__init__.py")) or os.path.isfile(
         os.path.join(directory, "__init__.pyi")

@@ -6,7 +6,7 @@ coroutine function" or "does this helper block".
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Set, Tuple
 
 from asynclint.facts import BlockingSite, FileFacts, FunctionFacts
 
@@ -60,6 +60,17 @@ class ProjectIndex:
             site.line = span[0] if span is not None else 1
         return site.line or 1
 
+    # -- the three tables; a lazy index loads the modules a name may live in first --------
+
+    def _function_named(self, name: str) -> Optional[FunctionFacts]:
+        return self.functions.get(name)
+
+    def _alias_of(self, name: str) -> Optional[str]:
+        return self.aliases.get(name)
+
+    def _bases_of(self, cls: str) -> Optional[Tuple[str, ...]]:
+        return self.classes.get(cls)
+
     # -- names -----------------------------------------------------------------------------
 
     def function(self, name: str) -> Optional[FunctionFacts]:
@@ -69,7 +80,7 @@ class ProjectIndex:
             if name in seen:
                 return None
             seen.add(name)
-            found = self.functions.get(name)
+            found = self._function_named(name)
             if found is not None:
                 return found
             rewritten = self._rewrite(name)
@@ -83,22 +94,22 @@ class ProjectIndex:
         parts = name.split(".")
         for cut in range(len(parts), 0, -1):
             prefix = ".".join(parts[:cut])
-            target = self.aliases.get(prefix)
+            target = self._alias_of(prefix)
             if target is not None and target != prefix:
                 return ".".join([target] + parts[cut:])
         owner, _, attr = name.rpartition(".")
-        if owner in self.classes:
+        if self._bases_of(owner) is not None:
             return self._from_bases(owner, attr, set())
         return None
 
     def _from_bases(self, cls: str, attr: str, seen: Set[str]) -> Optional[str]:
-        for base in self.classes.get(cls, ()):
+        for base in self._bases_of(cls) or ():
             if base in seen:
                 continue
             seen.add(base)
             base = self._class_name(base)
             candidate = f"{base}.{attr}"
-            if candidate in self.functions:
+            if self._function_named(candidate) is not None:
                 return candidate
             deeper = self._from_bases(base, attr, seen)
             if deeper is not None:
@@ -107,9 +118,9 @@ class ProjectIndex:
 
     def _class_name(self, name: str) -> str:
         for _ in range(_MAX_ALIAS_HOPS):
-            if name in self.classes:
+            if self._bases_of(name) is not None:
                 return name
-            target = self.aliases.get(name)
+            target = self._alias_of(name)
             if target is None or target == name:
                 return name
             name = target
@@ -170,3 +181,53 @@ class ProjectIndex:
         if result is not None or not cyclic:
             self._chains[key] = result
         return result, cyclic and result is None
+
+
+# Module name -> the facts of the files with that name, each with its place in the run.
+FactsLoader = Callable[[str], Sequence[Tuple[int, FileFacts]]]
+
+
+class LazyProjectIndex(ProjectIndex):
+    """The index of a project whose facts sit in the cache, decoded only where a question leads.
+
+    Every key a file contributes (function, class, alias) starts with that file's module
+    name, so a name can only be answered by the modules named by its dotted prefixes. Linking
+    one edited file then decodes the handful of modules it reaches, not every file's facts.
+    Where two files contribute the same key, the later one in the run wins, as it does in
+    the eager index, whatever order the modules happen to be loaded in.
+    """
+
+    def __init__(self, load: FactsLoader, positions: Optional["CallPositions"] = None) -> None:
+        super().__init__((), positions)
+        self._load = load
+        self._loaded: Set[str] = set()
+        self._place: Dict[Tuple[int, str], int] = {}  # (table, key) -> place of the file that set it
+
+    def _ensure(self, name: str) -> None:
+        parts = name.split(".")
+        for cut in range(1, len(parts) + 1):
+            module = ".".join(parts[:cut])
+            if module not in self._loaded:
+                self._loaded.add(module)
+                for place, facts in self._load(module):
+                    self._merge(0, self.functions, facts.functions, place)
+                    self._merge(1, self.classes, facts.classes, place)
+                    self._merge(2, self.aliases, facts.aliases, place)
+
+    def _merge(self, table: int, into: dict, items: dict, place: int) -> None:
+        for key, value in items.items():
+            if self._place.get((table, key), -1) <= place:
+                into[key] = value
+                self._place[(table, key)] = place
+
+    def _function_named(self, name: str) -> Optional[FunctionFacts]:
+        self._ensure(name)
+        return self.functions.get(name)
+
+    def _alias_of(self, name: str) -> Optional[str]:
+        self._ensure(name)
+        return self.aliases.get(name)
+
+    def _bases_of(self, cls: str) -> Optional[Tuple[str, ...]]:
+        self._ensure(cls)
+        return self.classes.get(cls)

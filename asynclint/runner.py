@@ -19,6 +19,7 @@ from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.cache import (
     Cache,
     CacheCorrupt,
+    PreviousRun,
     Stat,
     codes_key,
     decode_result,
@@ -31,7 +32,8 @@ from asynclint.cache import (
 from asynclint.discovery import SourceFile, module_name
 from asynclint.facts import FileFacts, Pending
 from asynclint.findings import Finding
-from asynclint.index import ProjectIndex
+from asynclint.index import LazyProjectIndex, ProjectIndex
+from asynclint.linking import link
 from asynclint.positions import CallPositions, TextSource
 from asynclint.prefilter import needs_parse
 from asynclint.selection import PerFileIgnores, enabled_codes
@@ -167,8 +169,6 @@ def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] =
 
 
 def link_results(results: Sequence[FileResult], index: ProjectIndex) -> List[Finding]:
-    from asynclint.linking import link
-
     findings = [finding for r in results for finding in r.findings]
     findings += link([p for r in results for p in r.pending], index)
     findings.sort(key=Finding.sort_key)
@@ -219,42 +219,153 @@ def run(
 ) -> RunResult:
     """Check ``files`` and return every finding, sorted by path, line and column.
 
-    With the cache, files whose content is unchanged are not analysed again; linking
-    always runs over every file's facts, so a change in one file reaches the findings of
-    the files that depend on it.
+    With the cache, files whose content is unchanged are not analysed again. When the files
+    that changed still tell the project index what they told it before, the last run's
+    findings for every other file stand; otherwise linking runs over every file's facts, so
+    a change in one file reaches the findings of the files that depend on it.
     """
     advance = progress or (lambda count: None)
     cache = _open_cache(settings, options)
     stats: Dict[str, Optional[Stat]] = {}
     if cache is not None:
         stats = {source.display: stat_of(source.path) for source in files}
-        if options.reuse_linked:
-            linked = cache.linked(stats)
-            if linked is not None:
+        previous = cache.previous_run() if options.reuse_linked else None
+        changed = previous.changed(stats) if previous is not None else None
+        if previous is not None and changed is not None:
+            try:
+                if not changed:
+                    findings = previous.findings()
+                    advance(len(files))
+                    return RunResult(findings, len(files), [], None)
+                cache.load_entries()
+                relinked = _relink_changed(files, changed, previous, cache, stats, settings, options)
+            except CacheCorrupt:
+                relinked = None
+            if relinked is not None:
+                cache.save(stats, relinked.findings)
                 advance(len(files))
-                return RunResult(linked, len(files), [], None)
-        cache.load_entries()
+                return relinked
+        if not cache.entries:
+            cache.load_entries()
     results: List[Optional[FileResult]] = [None] * len(files)
     keys: List[Tuple[str, str]] = []
     if cache is not None:
         codes_for = enabled_for(settings, options)
         for i, source in enumerate(files):
-            key = (module_name(source.path) or source.path.stem, codes_key(codes_for(source)))
+            key = _cache_key(source, codes_for)
             keys.append(key)
             results[i] = _from_cache(cache, source, key, stats.get(source.display))
         advance(sum(1 for r in results if r is not None))
     todo = [i for i, r in enumerate(results) if r is None]
     for i, result in zip(todo, _analyse([files[i] for i in todo], settings, options, advance)):
         results[i] = result
-        if cache is not None and result.digest:
-            encoded = encode_result(result.findings, result.pending, result.facts)
-            cache.store(files[i].display, keys[i][0], keys[i][1], stats.get(files[i].display), result.digest, encoded)
+        if cache is not None:
+            _store(cache, files[i], keys[i], stats, result)
     done = [r for r in results if r is not None]
     index = build_index(done, text_source(files))
     findings = link_results(done, index)
     if cache is not None:
         cache.save(stats, findings)
     return RunResult(findings, len(files), done, index)
+
+
+# Codes whose message cites a place in another file (the blocking call a helper makes):
+# when that file changes, the finding stands but its message is written again.
+_CITING = frozenset({"AIO110"})
+
+
+def _relink_changed(
+    files: Sequence[SourceFile],
+    changed: Sequence[str],
+    previous: PreviousRun,
+    cache: Cache,
+    stats: Dict[str, Optional[Stat]],
+    settings: object,
+    options: RunOptions,
+) -> Optional[RunResult]:
+    """The findings after ``changed`` files were edited, if their index facts did not change.
+
+    Then no other file's findings can have changed: only the edited files are analysed and
+    linked, against an index that decodes cached facts as linking reaches them, and files
+    whose messages cite another file's lines are linked again. Returns None when the facts
+    changed (or the cache lacks an entry), and the caller links the whole project.
+    Raises CacheCorrupt if a cached entry it needs does not decode.
+    """
+    place = {source.display: i for i, source in enumerate(files)}
+    codes_for = enabled_for(settings, options)
+    todo: List[Tuple[SourceFile, Tuple[str, str]]] = []
+    for display in changed:
+        source = files[place[display]]
+        key = _cache_key(source, codes_for)
+        entry = cache.entries.get(display)
+        if entry is None or (entry.module, entry.codes) != key:
+            return None
+        if _from_cache(cache, source, key, stats.get(display)) is None:
+            todo.append((source, key))
+    edited: Dict[str, FileResult] = {}
+    facts_moved = False
+    analysed = _analyse([source for source, _ in todo], settings, options, lambda count: None)
+    for (source, key), result in zip(todo, analysed):
+        before = decode_result(cache.entries[source.display].result(), source.display)[2]
+        facts_moved = facts_moved or before != result.facts
+        _store(cache, source, key, stats, result)
+        edited[source.display] = result
+    if facts_moved:
+        return None
+    old = previous.findings()
+    if not edited:  # only stats moved: the content is what the last run saw
+        return RunResult(old, len(files), [], None)
+    again = set(edited)
+    if any(_has_blocking_site(result) for result in edited.values()):
+        again |= {f.path for f in old if f.code in _CITING and f.path in place}
+    results = {display: edited.get(display) or _cached_result(cache, display) for display in again}
+    index = LazyProjectIndex(_facts_loader(files, place, cache, edited), CallPositions(text_source(files)))
+    findings = [f for f in old if f.path not in again]
+    for display in sorted(again):
+        findings += results[display].findings
+        findings += link(results[display].pending, index)
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings, len(files), [], None)
+
+
+def _has_blocking_site(result: FileResult) -> bool:
+    """Only a file whose functions make a blocking call can be cited by another's message."""
+    return result.facts is not None and any(f.blocking is not None for f in result.facts.functions.values())
+
+
+def _facts_loader(
+    files: Sequence[SourceFile], place: Dict[str, int], cache: Cache, edited: Dict[str, FileResult]
+) -> Callable[[str], List[Tuple[int, FileFacts]]]:
+    by_module: Dict[str, List[str]] = {}
+    for display, entry in cache.entries.items():
+        if display in place:
+            by_module.setdefault(entry.module, []).append(display)
+
+    def load(module: str) -> List[Tuple[int, FileFacts]]:
+        out = []
+        for display in sorted(by_module.get(module, ()), key=place.__getitem__):
+            result = edited.get(display) or _cached_result(cache, display)
+            if result.facts is not None:
+                out.append((place[display], result.facts))
+        return out
+
+    return load
+
+
+def _cached_result(cache: Cache, display: str) -> FileResult:
+    entry = cache.entries[display]
+    findings, pending, facts = decode_result(entry.result(), display)
+    return FileResult(findings, pending, facts, entry.digest)
+
+
+def _cache_key(source: SourceFile, codes_for: Callable[[SourceFile], FrozenSet[str]]) -> Tuple[str, str]:
+    return (module_name(source.path) or source.path.stem, codes_key(codes_for(source)))
+
+
+def _store(cache: Cache, source: SourceFile, key: Tuple[str, str], stats: Dict[str, Optional[Stat]], result: FileResult) -> None:
+    if result.digest:
+        encoded = encode_result(result.findings, result.pending, result.facts)
+        cache.store(source.display, key[0], key[1], stats.get(source.display), result.digest, encoded)
 
 
 def _isolated(source: SourceFile, settings: object, options: RunOptions, context: object) -> FileResult:
@@ -273,20 +384,20 @@ def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
 
 
 def _from_cache(cache: Cache, source: SourceFile, key: Tuple[str, str], stat: Optional[Stat]) -> Optional[FileResult]:
-    raw = cache.lookup(source.display, key[0], key[1], stat, None)
-    if raw is None and source.display in cache.entries:
+    entry = cache.lookup(source.display, key[0], key[1], stat, None)
+    if entry is None and source.display in cache.entries:
         try:
             content = digest(source.path.read_bytes())
         except OSError:
             return None
-        raw = cache.lookup(source.display, key[0], key[1], None, content)
-    if raw is None:
+        entry = cache.lookup(source.display, key[0], key[1], stat, content)
+    if entry is None:
         return None
     try:
-        findings, pending, facts = decode_result(raw, source.display)
+        findings, pending, facts = decode_result(entry.result(), source.display)
     except CacheCorrupt:
         return None
-    return FileResult(findings, pending, facts, cache.entries[source.display].digest)
+    return FileResult(findings, pending, facts, entry.digest)
 
 
 def _analyse(

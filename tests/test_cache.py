@@ -82,7 +82,18 @@ def project(tmp_path: Path) -> Path:
 
 
 def cache_files(root: Path) -> List[Path]:
-    return sorted(p for p in (root / ".asynclint_cache").rglob("*.json"))
+    return sorted(p for p in (root / ".asynclint_cache").rglob("*.json*"))
+
+
+def assert_valid_json(path: Path) -> None:
+    """The linked findings are one JSON document; the per-file entries one per line."""
+    text = path.read_text()
+    if path.suffix == ".jsonl":
+        assert text.endswith("\n")
+        for line in text.splitlines():
+            json.loads(line)
+    else:
+        json.loads(text)
 
 
 def test_parallel_and_cached_runs_match_a_serial_uncached_run(project: Path) -> None:
@@ -125,6 +136,8 @@ def test_a_changed_file_is_analysed_again(project: Path) -> None:
         b'{"format": 1, "files": {"shop/util.py": [null, "x", "shop.util", "y", [[["evil"]], [], null]]}}',
         b'{"format": 1, "stats": {"shop/util.py": [1, 2]}, "findings": [[1, 2, 3]]}',
         b"[]",
+        b'{"format": 2}\n[["shop/util.py", null, "x", "shop.util", "y"], [["evil"], [], [], null]]\n',
+        b'{"format": 2}\n[["shop/util.py", [1, 2], "x", "shop.util"], 7]\n[[',
     ],
 )
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(project: Path, garbage: bytes) -> None:
@@ -135,8 +148,9 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(project: Path, garb
     for path in files:
         path.write_bytes(garbage)
     assert lint(project) == expected
+    assert {p.suffix for p in cache_files(project)} == {".json", ".jsonl"}
     for path in cache_files(project):
-        json.loads(path.read_bytes())  # rewritten as valid JSON
+        assert_valid_json(path)  # rewritten
     assert lint(project) == expected
 
 
@@ -171,3 +185,26 @@ def test_an_unwritable_cache_directory_is_not_an_error(project: Path) -> None:
     )
     assert done.returncode == expected[0] and "Traceback" not in done.stderr
     assert json.loads(done.stdout) and blocker.read_text() == ""
+
+
+def test_an_edit_that_moves_a_cited_line_rewrites_the_messages_that_cite_it(project: Path) -> None:
+    """util.py tells the index the same facts after a comment is added above its blocking
+    call, so the other files are not linked again, except where a message cites its line."""
+    lint(project)
+    util = project / "shop" / "util.py"
+    util.write_text("# a comment\n# and another\n" + SLOW)
+    cached = lint(project)
+    assert cached == lint(project, "--no-cache")
+    assert any("util.py:7)" in row[4] for row in cached[1] if row[3] == "AIO110")
+
+
+def test_an_edit_inside_one_coroutine_changes_only_that_file(project: Path) -> None:
+    _, before = lint(project)
+    target = project / "shop" / "handler_5.py"
+    target.write_text(target.read_text().replace("return request", "time.sleep(0.5)\n    return request"))
+    cached = lint(project)
+    assert cached == lint(project, "--no-cache")
+    assert [row for row in cached[1] if not row[0].endswith("handler_5.py")] == [
+        row for row in before if not row[0].endswith("handler_5.py")
+    ]
+    assert sum(row[0].endswith("handler_5.py") and row[3] == "AIO100" for row in cached[1]) == 2

@@ -1,0 +1,134 @@
+"""After one file changes, only the files whose results depend on it are checked again.
+
+These tests run the runner in-process so they can count what it does: which files it
+analyses and how many cached entries it decodes. test_cache.py proves, through the CLI,
+that the findings are the same as an uncached run's.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from asynclint import runner
+from asynclint.config import load_settings
+from asynclint.discovery import discover
+from asynclint.runner import RunResult, options_for
+
+from test_cache import FAST, make_project
+
+
+class Spy:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.analysed: List[str] = []
+        self.decoded = 0
+        analyse, decode = runner._analyse, runner.decode_result
+
+        def counting_analyse(files, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.analysed += [source.display for source in files]
+            return analyse(files, *args, **kwargs)
+
+        def counting_decode(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.decoded += 1
+            return decode(*args, **kwargs)
+
+        monkeypatch.setattr(runner, "_analyse", counting_analyse)
+        monkeypatch.setattr(runner, "decode_result", counting_decode)
+
+    def reset(self) -> None:
+        self.analysed, self.decoded = [], 0
+
+
+def lint(root: Path, cache: bool = True) -> RunResult:
+    settings = load_settings(start=root)
+    options = dataclasses.replace(options_for(settings, 1), cache=cache)
+    return runner.run(discover(["shop"], settings), settings, options)
+
+
+def rows(result: RunResult) -> list:
+    return [(f.path, f.line, f.column, f.code, f.message) for f in result.findings]
+
+
+def age(path: Path) -> None:
+    """Make a file's stat old enough for the cache to trust it (no racy timestamps)."""
+    old = time.time() - 60
+    os.utime(path, (old, old))
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    make_project(tmp_path)
+    for path in tmp_path.rglob("*.py"):
+        age(path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_an_edit_that_keeps_the_index_facts_rechecks_only_that_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    lint(project)
+    assert len(spy.analysed) == 26
+
+    spy.reset()
+    warm = lint(project)
+    assert spy.analysed == [] and spy.decoded == 0
+
+    target = project / "shop" / "handler_7.py"
+    target.write_text(target.read_text() + "# an edit\n")
+    age(target)
+    spy.reset()
+    edited = lint(project)
+    assert spy.analysed == [str(Path("shop") / "handler_7.py")]
+    # its own entry (to compare facts), the helpers linking reaches, and the files with
+    # messages citing another file's line: far fewer than the 26 a full link decodes
+    assert spy.decoded < 10
+    assert rows(edited) == rows(warm) == rows(lint(project, cache=False))
+
+
+def test_an_edit_that_changes_the_index_facts_links_the_whole_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    before = lint(project)
+    util = project / "shop" / "util.py"
+    util.write_text(FAST)
+    age(util)
+    spy.reset()
+    after = lint(project)
+    assert spy.analysed == [str(Path("shop") / "util.py")]
+    assert spy.decoded >= 26  # every file's pending findings are linked again
+    assert rows(after) == rows(lint(project, cache=False)) != rows(before)
+    assert not any(f.code == "AIO110" for f in after.findings)
+
+
+def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Path) -> None:
+    expected = rows(lint(project, cache=False))
+    lint(project)
+    entries = next((project / ".asynclint_cache").rglob("*.files.jsonl"))
+    lines = entries.read_text().splitlines()
+    decoder = json.JSONDecoder()
+    for i, line in enumerate(lines[1:], start=1):
+        head, end = decoder.raw_decode(line, 1)
+        if head[3] == "shop.util":  # linking the edited handler reaches util's facts
+            lines[i] = line[:end] + ",[not json]]"
+    entries.write_text("\n".join(lines) + "\n")
+    target = project / "shop" / "handler_2.py"
+    target.write_text(target.read_text() + "# an edit\n")
+    age(target)
+    assert rows(lint(project)) == expected
+
+
+def test_lines_of_unchanged_files_are_written_back_byte_for_byte(project: Path) -> None:
+    lint(project)
+    entries = next((project / ".asynclint_cache").rglob("*.files.jsonl"))
+    before = entries.read_text().splitlines()
+    target = project / "shop" / "handler_9.py"
+    target.write_text(target.read_text() + "# an edit\n")
+    age(target)
+    lint(project)
+    after = entries.read_text().splitlines()
+    changed = [line for line in after if line not in before]
+    assert len(after) == len(before) and len(changed) == 1 and "handler_9.py" in changed[0]
