@@ -245,8 +245,8 @@ class Cache:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def store(self, display: str, module: str, codes: str, stat: Optional[Stat], content: str, result: Any) -> None:
-        text = json.dumps(result, separators=(",", ":"))
+    def store(self, display: str, module: str, codes: str, stat: Optional[Stat], content: str, text: str) -> None:
+        """``text`` is the JSON of ``encode_result``'s lists."""
         self.entries[display] = Entry(_trusted(stat), content, module, codes, text)
         self.dirty = True
 

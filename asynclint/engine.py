@@ -49,6 +49,9 @@ def _subclasses(cls: type) -> Set[type]:
 # CSTNode is an ABC, so isinstance() against it is slow; the walk tests set membership.
 _NODE_CLASSES = frozenset(_subclasses(CSTNode))
 
+# Nodes with no child nodes the walk would descend into.
+_LEAVES = frozenset({cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis})
+
 # Node types whose findings are located through ``ast``: the walk lists them in order.
 RANKED: Dict[type, str] = {
     cst.Call: "call",
@@ -193,17 +196,27 @@ class Walker:
             for prefix, table in (("visit_", self.visit), ("leave_", self.leave)):
                 for node_type, method in _hooks(type(check), prefix):
                     table.setdefault(node_type, []).append((check, getattr(check, method)))
+        # Leaves no check looks at are not walked (a Name only matters to "never used again").
+        self.leaves = frozenset(cls for cls in _LEAVES if cls not in self.visit and cls not in self.leave)
         self.special: Dict[type, Callable[[CSTNode], None]] = {
             cst.Module: self._module,
             cst.FunctionDef: self._function,
             cst.Lambda: self._lambda,
             cst.ClassDef: self._class,
         }
+        busy = set(self.special) | set(RANKED) | _NOTED | _BINDING_NODES | set(self.visit) | set(self.leave)
+        self.plain = _NODE_CLASSES - busy
 
     # -- generic walk --------------------------------------------------------------------
 
     def walk(self, node: CSTNode) -> None:
         cls = node.__class__
+        if cls in self.plain:  # most nodes: nothing to note, no hooks, only children
+            parents = self.ctx.parents
+            parents.append(node)
+            self._children(node, cls)
+            parents.pop()
+            return
         special = self.special.get(cls)
         if special is not None:
             special(node)
@@ -217,13 +230,21 @@ class Walker:
     def _children(self, node: CSTNode, cls: type, only: Optional[Sequence[str]] = None) -> None:
         fields = only if only is not None else (_FIELDS.get(cls) or _child_fields(cls))
         walk = self.walk
+        leaves = self.leaves
         for name in fields:
             value = getattr(node, name)
             kind = value.__class__
             if kind is tuple or kind is list:
                 for item in value:
-                    if item.__class__ in _NODE_CLASSES:
+                    kind = item.__class__
+                    if kind in leaves:
+                        if kind is cst.Name and self.ctx.watched:
+                            walk(item)
+                    elif kind in _NODE_CLASSES:
                         walk(item)
+            elif kind in leaves:
+                if kind is cst.Name and self.ctx.watched:
+                    walk(value)
             elif kind in _NODE_CLASSES:
                 walk(value)
 
@@ -377,6 +398,9 @@ class Walker:
         if resolver.scope.kind == "function":
             resolver.scope.bind(node.name.value, qualname)
 
+
+# Node types _enter notes something about (yield points, generators, names in use, scopes).
+_NOTED = frozenset({cst.Await, cst.For, cst.With, cst.CompFor, cst.Yield, cst.Name})
 
 _BINDING_NODES = frozenset({cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr})
 

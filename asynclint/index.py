@@ -52,6 +52,7 @@ class ProjectIndex:
             self.classes.update(facts.classes)
             self.aliases.update(facts.aliases)
         self._chains: Dict[str, Optional[Chain]] = {}
+        self._resolved: Dict[str, Optional[FunctionFacts]] = {}
 
     def site_line(self, site: BlockingSite) -> int:
         """The line of a blocking call, located the first time a message cites it."""
@@ -74,7 +75,17 @@ class ProjectIndex:
     # -- names -----------------------------------------------------------------------------
 
     def function(self, name: str) -> Optional[FunctionFacts]:
-        """The project function a qualified name refers to, through imports and bases."""
+        """The project function a qualified name refers to, through imports and bases.
+
+        Remembered per name: linking asks about the same few helpers from many files.
+        """
+        try:
+            return self._resolved[name]
+        except KeyError:
+            found = self._resolved[name] = self._function(name)
+            return found
+
+    def _function(self, name: str) -> Optional[FunctionFacts]:
         seen: Set[str] = set()
         for _ in range(_MAX_ALIAS_HOPS):
             if name in seen:

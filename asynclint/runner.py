@@ -6,6 +6,7 @@ not depend on how many processes ran them: the final list is sorted.
 from __future__ import annotations
 
 import ast
+import json
 import multiprocessing
 import os
 import warnings
@@ -62,6 +63,7 @@ class FileResult:
     pending: List[Pending] = field(default_factory=list)
     facts: Optional[FileFacts] = None
     digest: str = ""  # of the bytes analysed, for the cache; empty if the file was not read
+    encoded: str = ""  # the cache's JSON text of this result, written by the worker that made it
 
 
 @dataclass
@@ -199,16 +201,25 @@ def recheck(
 _WORKER_STATE: dict = {}
 
 
-def _init_worker(settings: object, enabled: FrozenSet[str]) -> None:
+def _init_worker(settings: object, enabled: FrozenSet[str], encode: bool = False) -> None:
     _WORKER_STATE["settings"] = settings
     _WORKER_STATE["enabled"] = enabled
+    _WORKER_STATE["encode"] = encode
     _WORKER_STATE["per_file"] = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
 
 
 def _check_in_worker(source: SourceFile) -> FileResult:
     per_file: PerFileIgnores = _WORKER_STATE["per_file"]
     enabled: FrozenSet[str] = _WORKER_STATE["enabled"] - per_file.ignored(source.path)
-    return check_source(source, _WORKER_STATE["settings"], enabled)
+    result = check_source(source, _WORKER_STATE["settings"], enabled)
+    if _WORKER_STATE["encode"] and result.digest:
+        # Encoding for the cache here spares the main process, which links alone.
+        result.encoded = encode_text(result)
+    return result
+
+
+def encode_text(result: FileResult) -> str:
+    return json.dumps(encode_result(result.findings, result.pending, result.facts), separators=(",", ":"))
 
 
 def run(
@@ -364,13 +375,13 @@ def _cache_key(source: SourceFile, codes_for: Callable[[SourceFile], FrozenSet[s
 
 def _store(cache: Cache, source: SourceFile, key: Tuple[str, str], stats: Dict[str, Optional[Stat]], result: FileResult) -> None:
     if result.digest:
-        encoded = encode_result(result.findings, result.pending, result.facts)
-        cache.store(source.display, key[0], key[1], stats.get(source.display), result.digest, encoded)
+        text = result.encoded or encode_text(result)
+        cache.store(source.display, key[0], key[1], stats.get(source.display), result.digest, text)
 
 
 def _isolated(source: SourceFile, settings: object, options: RunOptions, context: object) -> FileResult:
     try:
-        with ProcessPoolExecutor(1, context, _init_worker, (settings, options.enabled)) as pool:  # type: ignore[arg-type]
+        with ProcessPoolExecutor(1, context, _init_worker, (settings, options.enabled, options.cache)) as pool:  # type: ignore[arg-type]
             return pool.submit(_check_in_worker, source).result()
     except BrokenProcessPool:
         return _only_if(options.enabled, file_problem(
@@ -408,7 +419,7 @@ def _analyse(
         chunk = max(1, min(16, len(files) // (options.jobs * 8) or 1))
         results: List[FileResult] = []
         try:
-            with ProcessPoolExecutor(options.jobs, context, _init_worker, (settings, options.enabled)) as pool:
+            with ProcessPoolExecutor(options.jobs, context, _init_worker, (settings, options.enabled, options.cache)) as pool:
                 for result in pool.map(_check_in_worker, files, chunksize=chunk):
                     results.append(result)
                     advance(1)
@@ -420,7 +431,7 @@ def _analyse(
                 results.append(_isolated(source, settings, options, context))
                 advance(1)
             return results
-    _init_worker(settings, options.enabled)
+    _init_worker(settings, options.enabled, options.cache)
     results = []
     for source in files:
         results.append(_check_in_worker(source))
