@@ -10,6 +10,7 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -47,17 +48,40 @@ class TooDeep(Exception):
     """CPython refuses the file for its nesting; LibCST's native parser may crash on it."""
 
 
-# Long runs of opening brackets, unary operators or nested calls: the shapes that exhaust
-# parsers. Only files matching this pay for an extra CPython compile.
-_DEEP = re.compile(r"(?:[(\[{]\s*){60}|(?:[-+~]\s*){60}|(?:\bnot\s+){60}|(?:\w+\(\s*){60}")
+# CPython refuses brackets nested deeper than this ("too many nested parentheses"); LibCST's
+# native parser crashes the process a few times deeper. Files nested that deep, and long
+# runs of unary operators, are shown to CPython first. Counting characters rules out almost
+# every file before anything slower runs: the check must cost little next to a parse.
+_BRACKET_LIMIT = 200
+_UNARY_RUN = 60
+_NON_BRACKET = re.compile(r"[^()\[\]{}]+")
+_DEPTH_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_UNARY = re.compile(r"(?:[-+~]\s*){%d}" % _UNARY_RUN)
+_NOTS = re.compile(r"(?:\bnot\s+){%d}" % _UNARY_RUN)
 
 
 def parse(text: str) -> cst.Module:
-    if _DEEP.search(text):
+    if _may_be_too_deep(text):
         problem = _too_deep_for_python(text)
         if problem is not None:
             raise TooDeep(problem)
     return cst.parse_module(text)
+
+
+def _may_be_too_deep(text: str) -> bool:
+    count = text.count
+    if count("(") + count("[") + count("{") >= _BRACKET_LIMIT and _bracket_depth(text) >= _BRACKET_LIMIT:
+        return True
+    if count("-") + count("+") + count("~") >= _UNARY_RUN and _UNARY.search(text):
+        return True
+    return count("not") >= _UNARY_RUN and _NOTS.search(text) is not None
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest bracket nesting, counting brackets in strings and comments too (an
+    overestimate only costs a CPython compile)."""
+    brackets = _NON_BRACKET.sub("", text)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 def _too_deep_for_python(text: str) -> Optional[str]:

@@ -158,6 +158,8 @@ DEEP = {
     "calls.py": "import time\n\n\nasync def g():\n    x = " + "f(" * 1000 + "time.sleep(1)" + ")" * 1000 + "\n",
     "ifs.py": "".join("    " * i + "if x:\n" for i in range(150)) + "    " * 150 + "pass\n",
     "lists.py": "x = " + "[" * 3000 + "]" * 3000 + "\n",
+    # nested with other tokens between the brackets: deep, but never two openers in a row
+    "mixed.py": "x = " + "[1, (2, {3: " * 600 + "0" + "})]" * 600 + "\n",
 }
 
 
