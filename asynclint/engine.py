@@ -142,7 +142,7 @@ class Context:
         """``self.loop`` where the class never assigns ``loop``: its type is unknown, not a
         project name, so heuristics on the attribute's name may apply."""
         owner = self.frame.class_qualname
-        if owner is None or not isinstance(expr, cst.Attribute) or self.value(expr.value) != owner:
+        if owner is None or expr.__class__ is not cst.Attribute or self.value(expr.value) != owner:
             return False
         full = f"{owner}.{expr.attr.value}"
         if full in self.resolver.attributes:
@@ -324,7 +324,7 @@ class Walker:
         frame = Frame(node, node.asynchronous is not None, qualname, ctx.classes[-1] if in_class else None, outer)
         scope = resolver.push("function", qualname)
         _bind_parameters(resolver, node.params, scope, frame.class_qualname, node)
-        _prescan(resolver, node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body, scope, resolve=False)
+        _prescan(resolver, node.body.body if node.body.__class__ is cst.IndentedBlock else node.body.body, scope, resolve=False)
         ctx.frame = frame
         self._enter(node, cst.FunctionDef)
         ctx.parents.append(node)
@@ -431,8 +431,8 @@ def _bind_parameters(resolver: Resolver, params: cst.Parameters, scope: Scope, o
     """Parameters are opaque, except an annotated type and ``self``/``cls`` of a method."""
     ordered = list(params.posonly_params) + list(params.params)
     first = ordered[0] if ordered else None
-    is_static = isinstance(node, cst.FunctionDef) and any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+    is_static = node.__class__ is cst.FunctionDef and any(
+        d.decorator.__class__ is cst.Name and d.decorator.value == "staticmethod" for d in node.decorators
     )
     for param in ordered + list(params.kwonly_params):
         value = OPAQUE
@@ -442,7 +442,7 @@ def _bind_parameters(resolver: Resolver, params: cst.Parameters, scope: Scope, o
             value = resolver.value(param.annotation.annotation)
         scope.bind(param.name.value, value)
     for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
+        if star.__class__ is cst.Param:
             scope.bind(star.name.value, OPAQUE)
 
 
@@ -463,21 +463,21 @@ def _prescan(resolver: Resolver, body: Sequence[CSTNode], scope: Scope, resolve:
                 if scope.names.get(name) in (None, OPAQUE):
                     scope.bind(name, OPAQUE)
             continue
-        if isinstance(stmt, (cst.Global, cst.Nonlocal)):
+        if stmt.__class__ in (cst.Global, cst.Nonlocal):
             resolver.bind_statement(stmt, scope)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif stmt.__class__ in (cst.FunctionDef, cst.ClassDef):
             scope.bind(stmt.name.value, _qualname_in(scope, stmt.name.value))
         elif not resolve:
             for name in _names_bound_by(stmt):
                 scope.bind(name, OPAQUE)
-        elif isinstance(stmt, cst.With):
+        elif stmt.__class__ is cst.With:
             _bind_with(resolver, stmt, scope)
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        elif stmt.__class__ in (cst.Try, cst.TryStar):
             for name in local_names(stmt):
                 scope.bind(name, OPAQUE)
             for handler in stmt.handlers:
                 fallbacks.update(id(inner) for inner in small_statements(handler.body.body))
-        elif isinstance(stmt, cst.For):
+        elif stmt.__class__ is cst.For:
             for name in local_names(stmt):
                 scope.bind(name, OPAQUE)
         else:
@@ -486,34 +486,34 @@ def _prescan(resolver: Resolver, body: Sequence[CSTNode], scope: Scope, resolve:
 
 def _names_bound_by(stmt: CSTNode) -> List[str]:
     names: List[str] = list(local_names(stmt))
-    if isinstance(stmt, cst.Import):
+    if stmt.__class__ is cst.Import:
         for alias in stmt.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and alias.asname.name.__class__ is cst.Name:
                 names.append(alias.asname.name.value)
             else:
                 names.append(cst.helpers.get_full_name_for_node(alias.name).split(".")[0])
-    elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+    elif stmt.__class__ is cst.ImportFrom and stmt.names.__class__ is not cst.ImportStar:
         for alias in stmt.names:
             target = alias.asname.name if alias.asname is not None else alias.name
-            if isinstance(target, cst.Name):
+            if target.__class__ is cst.Name:
                 names.append(target.value)
-    elif isinstance(stmt, cst.Assign):
+    elif stmt.__class__ is cst.Assign:
         for target in stmt.targets:
             names.extend(_plain_names(target.target))
-    elif isinstance(stmt, (cst.AnnAssign, cst.AugAssign)):
+    elif stmt.__class__ in (cst.AnnAssign, cst.AugAssign):
         names.extend(_plain_names(stmt.target))
     return names
 
 
 def _plain_names(target: cst.BaseExpression) -> List[str]:
-    if isinstance(target, cst.Name):
+    if target.__class__ is cst.Name:
         return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if target.__class__ in (cst.Tuple, cst.List):
         out: List[str] = []
         for element in target.elements:
             out.extend(_plain_names(element.value))
         return out
-    if isinstance(target, cst.StarredElement):
+    if target.__class__ is cst.StarredElement:
         return _plain_names(target.value)
     return []
 
@@ -526,11 +526,11 @@ def _bind_with(resolver: Resolver, stmt: cst.With, scope: Scope) -> None:
 
 def _bind_in_function(resolver: Resolver, node: CSTNode, scope: Scope) -> None:
     """Update a function scope as the walk passes a binding statement."""
-    if isinstance(node, cst.With):
+    if node.__class__ is cst.With:
         _bind_with(resolver, node, scope)
-    elif isinstance(node, cst.For):
+    elif node.__class__ is cst.For:
         resolver.bind_target(node.target, OPAQUE, scope)
-    elif isinstance(node, cst.NamedExpr):
+    elif node.__class__ is cst.NamedExpr:
         resolver.bind_target(node.target, resolver.value(node.value), scope)
     else:
         resolver.bind_statement(node, scope)

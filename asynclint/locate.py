@@ -309,11 +309,11 @@ def leading_name(node: cst.CSTNode) -> Optional[str]:
     while True:
         if getattr(node, "lpar", None):
             return None
-        if isinstance(node, cst.Call):
+        if node.__class__ is cst.Call:
             node = node.func
-        elif isinstance(node, (cst.Attribute, cst.Subscript)):
+        elif node.__class__ in (cst.Attribute, cst.Subscript):
             node = node.value
-        elif isinstance(node, cst.Name):
+        elif node.__class__ is cst.Name:
             return node.value
         else:
             return None

@@ -9,7 +9,7 @@ An opaque local (a parameter, a loop variable, anything computed) resolves to ``
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, Optional, Sequence, Set
+from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
 
 import libcst as cst
 
@@ -78,9 +78,9 @@ class Resolver:
 
     def callee(self, func: cst.BaseExpression) -> Optional[str]:
         """The qualified name of what a call's ``func`` expression calls."""
-        if isinstance(func, cst.Name):
+        if func.__class__ is cst.Name:
             return self.lookup(func.value)
-        if isinstance(func, cst.Attribute):
+        if func.__class__ is cst.Attribute:
             base = self.value(func.value)
             if base is None:
                 return None
@@ -89,9 +89,9 @@ class Resolver:
 
     def value(self, expr: cst.BaseExpression) -> Optional[str]:
         """The qualified name of the type or object an expression evaluates to."""
-        if isinstance(expr, cst.Name):
+        if expr.__class__ is cst.Name:
             return self.lookup(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if expr.__class__ is cst.Attribute:
             base = self.value(expr.value)
             if base is None:
                 return None
@@ -99,12 +99,12 @@ class Resolver:
             if full in self.attributes:
                 return self.attributes[full]
             return RETURNS.get(full, full)
-        if isinstance(expr, cst.Call):
+        if expr.__class__ is cst.Call:
             name = self.callee(expr.func)
             return None if name is None else RETURNS.get(name, name)
-        if isinstance(expr, cst.Await):
+        if expr.__class__ is cst.Await:
             return None
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        if expr.__class__ is cst.BinaryOperation and expr.operator.__class__ is cst.Divide:
             left = self.value(expr.left)
             return left if left in DIVISION_PRESERVES else None
         return None
@@ -136,7 +136,7 @@ class Resolver:
                 continue
             if alias.asname is not None:
                 target = alias.asname.name
-                if isinstance(target, cst.Name):
+                if target.__class__ is cst.Name:
                     scope.bind(target.value, full)
             else:
                 top = full.split(".", 1)[0]
@@ -144,32 +144,32 @@ class Resolver:
 
     def bind_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
         module = self.absolute_module(node)
-        if isinstance(node.names, cst.ImportStar):
+        if node.names.__class__ is cst.ImportStar:
             if scope is self.module_scope:
                 self.star_import = True
             return
         for alias in node.names:
             name = alias.name
-            if not isinstance(name, cst.Name):
+            if name.__class__ is not cst.Name:
                 continue
             local = name.value
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and alias.asname.name.__class__ is cst.Name:
                 local = alias.asname.name.value
             scope.bind(local, None if module is None else module + "." + name.value)
 
     def bind_target(self, target: cst.BaseExpression, value: Optional[str], scope: Scope) -> None:
         """Bind an assignment target; attributes of ``self`` are recorded per class."""
-        if isinstance(target, cst.Name):
+        if target.__class__ is cst.Name:
             scope.bind(target.value, value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif target.__class__ in (cst.Tuple, cst.List):
             for element in target.elements:
                 inner = element.value
-                if isinstance(inner, cst.StarredElement):
+                if inner.__class__ is cst.StarredElement:
                     inner = inner.value
                 self.bind_target(inner, OPAQUE, scope)
-        elif isinstance(target, cst.StarredElement):
+        elif target.__class__ is cst.StarredElement:
             self.bind_target(target.value, OPAQUE, scope)
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        elif target.__class__ is cst.Attribute and target.value.__class__ is cst.Name:
             owner = self.lookup(target.value.value)
             if owner is not None and owner.startswith(self.module_name + "."):
                 key = owner + "." + target.attr.value
@@ -180,24 +180,24 @@ class Resolver:
 
     def bind_statement(self, stmt: cst.CSTNode, scope: Scope) -> None:
         """Record the bindings one small statement makes."""
-        if isinstance(stmt, cst.Import):
+        if stmt.__class__ is cst.Import:
             self.bind_import(stmt, scope)
-        elif isinstance(stmt, cst.ImportFrom):
+        elif stmt.__class__ is cst.ImportFrom:
             self.bind_import_from(stmt, scope)
-        elif isinstance(stmt, cst.Assign):
+        elif stmt.__class__ is cst.Assign:
             value = self.value(stmt.value)
             for target in stmt.targets:
                 self.bind_target(target.target, value, scope)
-        elif isinstance(stmt, cst.AnnAssign):
+        elif stmt.__class__ is cst.AnnAssign:
             value = self.value(stmt.value) if stmt.value is not None else self.value(stmt.annotation.annotation)
             self.bind_target(stmt.target, value, scope)
-        elif isinstance(stmt, cst.AugAssign):
+        elif stmt.__class__ is cst.AugAssign:
             self.bind_target(stmt.target, OPAQUE, scope)
-        elif isinstance(stmt, cst.Global):
+        elif stmt.__class__ is cst.Global:
             for item in stmt.names:
                 scope.globals.add(item.name.value)
                 scope.names.pop(item.name.value, None)
-        elif isinstance(stmt, cst.Nonlocal):
+        elif stmt.__class__ is cst.Nonlocal:
             for item in stmt.names:
                 scope.globals.add(item.name.value)  # bound in an enclosing function, not here
                 scope.names.pop(item.name.value, None)
@@ -206,13 +206,26 @@ class Resolver:
 def dotted(node: Optional[cst.BaseExpression]) -> Optional[str]:
     """``a.b.c`` as a string, or None if the expression is not a plain dotted name."""
     parts = []
-    while isinstance(node, cst.Attribute):
+    while node.__class__ is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if node.__class__ is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def _concrete(cls: type) -> FrozenSet[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _concrete(sub)
+    return frozenset(found)
+
+
+# LibCST's node classes are ABCs, so isinstance() against them costs an ABC check on every
+# miss; the walk's hot paths compare classes instead (every class tested is a concrete leaf).
+_COMPOUND = _concrete(cst.BaseCompoundStatement)
 
 
 def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
@@ -221,64 +234,64 @@ def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     Used for the cheap pre-scans that find a scope's bindings before its body is walked.
     """
     for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if stmt.__class__ is cst.SimpleStatementLine:
             yield from stmt.body
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif stmt.__class__ in (cst.FunctionDef, cst.ClassDef):
             yield stmt
-        elif isinstance(stmt, cst.BaseCompoundStatement):
+        elif stmt.__class__ in _COMPOUND:
             yield stmt
-            if not isinstance(stmt, cst.Match):
+            if stmt.__class__ is not cst.Match:
                 yield from small_statements(_inner_body(stmt.body))
             for block in _extra_blocks(stmt):
                 yield from small_statements(_inner_body(block))
 
 
 def _inner_body(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    return suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    return suite.body if suite.__class__ in (cst.IndentedBlock, cst.SimpleStatementSuite) else ()
 
 
 def _extra_blocks(stmt: cst.BaseCompoundStatement) -> Iterable[cst.BaseSuite]:
-    if isinstance(stmt, cst.If):
+    if stmt.__class__ is cst.If:
         orelse = stmt.orelse
         while orelse is not None:
             yield orelse.body
-            orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-    elif isinstance(stmt, (cst.For, cst.While)):
+            orelse = orelse.orelse if orelse.__class__ is cst.If else None
+    elif stmt.__class__ in (cst.For, cst.While):
         if stmt.orelse is not None:
             yield stmt.orelse.body
-    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+    elif stmt.__class__ in (cst.Try, cst.TryStar):
         for handler in stmt.handlers:
             yield handler.body
         if stmt.orelse is not None:
             yield stmt.orelse.body
         if stmt.finalbody is not None:
             yield stmt.finalbody.body
-    elif isinstance(stmt, cst.Match):
+    elif stmt.__class__ is cst.Match:
         for case in stmt.cases:
             yield case.body
 
 
 def local_names(stmt: cst.CSTNode) -> Iterator[str]:
     """Names a compound statement header binds (loop targets, ``as`` names, defs)."""
-    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+    if stmt.__class__ in (cst.FunctionDef, cst.ClassDef):
         yield stmt.name.value
-    elif isinstance(stmt, cst.For):
+    elif stmt.__class__ is cst.For:
         yield from _target_names(stmt.target)
-    elif isinstance(stmt, cst.With):
+    elif stmt.__class__ is cst.With:
         for item in stmt.items:
             if item.asname is not None:
                 yield from _target_names(item.asname.name)
-    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+    elif stmt.__class__ in (cst.Try, cst.TryStar):
         for handler in stmt.handlers:
-            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+            if handler.name is not None and handler.name.name.__class__ is cst.Name:
                 yield handler.name.name.value
 
 
 def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
+    if target.__class__ is cst.Name:
         yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif target.__class__ in (cst.Tuple, cst.List):
         for element in target.elements:
             yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
+    elif target.__class__ is cst.StarredElement:
         yield from _target_names(target.value)
