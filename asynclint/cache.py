@@ -14,6 +14,7 @@ so it is parsed as data, checked while decoding, and discarded whole if anything
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -274,6 +275,12 @@ class Cache:
 
 
 def codes_key(codes: Iterable[str]) -> str:
+    return _codes_key(frozenset(codes))
+
+
+@functools.lru_cache(maxsize=256)
+def _codes_key(codes: FrozenSet[str]) -> str:
+    """Memoised: every file of a run asks, and nearly all with the same codes."""
     return hashlib.blake2b(",".join(sorted(codes)).encode(), digest_size=6).hexdigest()
 
 
