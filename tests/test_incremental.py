@@ -132,3 +132,52 @@ def test_lines_of_unchanged_files_are_written_back_byte_for_byte(project: Path) 
     after = entries.read_text().splitlines()
     changed = [line for line in after if line not in before]
     assert len(after) == len(before) and len(changed) == 1 and "handler_9.py" in changed[0]
+
+
+# -- the lazy index answers as the eager one does ----------------------------------------
+
+
+def _results_of(root: Path) -> list:
+    from asynclint.config import Settings
+    from asynclint.selection import enabled_codes
+
+    settings = Settings(project_root=root)
+    enabled = enabled_codes(["ALL"], (), ())
+    files = discover([str(root)], settings)
+    return [runner.check_source(source, settings, enabled) for source in files]
+
+
+def _link_both_ways(results: list) -> tuple:
+    from asynclint.index import LazyProjectIndex, ProjectIndex
+    from asynclint.linking import link
+
+    facts = [r.facts for r in results if r.facts is not None]
+    by_module: dict = {}
+    for place, item in enumerate(facts):
+        by_module.setdefault(item.module, []).append((place, item))
+    pending = [p for r in results for p in r.pending]
+    eager = link(pending, ProjectIndex(facts))
+    lazy = link(pending, LazyProjectIndex(lambda module: by_module.get(module, [])))
+    return eager, lazy
+
+
+def test_the_lazy_index_links_the_fixtures_as_the_eager_one_does() -> None:
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    results = _results_of(fixtures)
+    eager, lazy = _link_both_ways(results)
+    assert eager, "the fixtures hold findings confirmed only by linking"
+    assert lazy == eager
+
+
+def test_the_later_file_wins_a_shared_key_in_both_indexes(tmp_path: Path) -> None:
+    """``pkg/__init__.py`` has class ``mod`` with ``run``; ``pkg/mod.py`` has ``run``: both
+    define the key ``pkg.mod.run``, and the one later in the run decides."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("class mod:\n    def run(self):\n        return 1\n")
+    (pkg / "mod.py").write_text("async def run():\n    return 1\n")
+    (tmp_path / "app.py").write_text("from pkg.mod import run\n\n\nasync def main():\n    run()\n")
+    results = _results_of(tmp_path)
+    for ordered in (results, list(reversed(results))):
+        eager, lazy = _link_both_ways(ordered)
+        assert lazy == eager
