@@ -7,7 +7,7 @@ anything themselves.
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import libcst as cst
 
@@ -116,13 +116,22 @@ def to_thread(node: cst.Call, ctx: Context) -> Optional[Fix]:
 
 
 def _to_thread_call(call: cst.Call, aio: str) -> cst.Call:
-    args = [cst.Arg(value=call.func.with_changes(lpar=(), rpar=()) if isinstance(call.func, cst.Call) else call.func)]
-    args += list(call.args)
-    return cst.Call(func=_attr(aio, "to_thread"), args=_with_comma(args))
+    func = call.func.with_changes(lpar=(), rpar=()) if isinstance(call.func, cst.Call) else call.func
+    return cst.Call(func=_attr(aio, "to_thread"), args=_prepend(func, call.args),
+                    whitespace_before_args=call.whitespace_before_args)
+
+
+def _prepend(value: cst.BaseExpression, args: Sequence[cst.Arg]) -> List[cst.Arg]:
+    """``value`` as a new first argument. The call's own arguments keep their commas, and
+    with them any comments and line breaks between arguments."""
+    if not args:
+        return [cst.Arg(value=value)]
+    return [cst.Arg(value=value, comma=_COMMA)] + list(args)
 
 
 def _executor_call(call: cst.Call, aio: str, functools: str) -> cst.Call:
-    partial = cst.Call(func=_attr(functools, "partial"), args=_with_comma([cst.Arg(value=call.func)] + list(call.args)))
+    partial = cst.Call(func=_attr(functools, "partial"), args=_prepend(call.func, call.args),
+                       whitespace_before_args=call.whitespace_before_args)
     loop = cst.Call(func=_attr(aio, "get_running_loop"))
     return cst.Call(
         func=cst.Attribute(value=loop, attr=cst.Name("run_in_executor")),
