@@ -10,6 +10,10 @@ from typing import Dict, List, Optional, Tuple
 
 from asynclint.findings import FixInfo
 
+# Appended to a class's qualified name for what ``super()`` returns in its methods: the index
+# then looks an attribute up in the class's bases only (``pkg.mod.Class.<super>.setup``).
+SUPER = ".<super>"
+
 
 @dataclass
 class BlockingSite:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Set, Tuple
 
-from asynclint.facts import BlockingSite, FileFacts, FunctionFacts
+from asynclint.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
 
 if TYPE_CHECKING:
     from asynclint.positions import CallPositions
@@ -109,6 +109,8 @@ class ProjectIndex:
             if target is not None and target != prefix:
                 return ".".join([target] + parts[cut:])
         owner, _, attr = name.rpartition(".")
+        if owner.endswith(SUPER):  # super().attr: the bases only, never the class itself
+            return self._from_bases(self._class_name(owner[: -len(SUPER)]), attr, set())
         if self._bases_of(owner) is not None:
             return self._from_bases(owner, attr, set())
         return None

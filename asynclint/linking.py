@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional, Sequence
 
 from asynclint.asyncio_api import COROUTINE_FUNCTIONS
-from asynclint.facts import Pending
+from asynclint.facts import SUPER, Pending
 from asynclint.findings import Finding
 from asynclint.index import ProjectIndex
 from asynclint.noqa import noqa_codes, suppressed
@@ -29,6 +29,15 @@ def link_blocking_helper(pending: Pending, index: ProjectIndex) -> Optional[str]
     )
 
 
+def shown_callee(callee: str, index: ProjectIndex) -> str:
+    """``super().setup`` is named by the base method it reaches (``pkg.Base.setup``)."""
+    if SUPER in callee:
+        found = index.function(callee)
+        if found is not None:
+            return found.qualname
+    return callee
+
+
 def is_coroutine(callee: str, index: ProjectIndex) -> bool:
     return callee in COROUTINE_FUNCTIONS or index.is_coroutine_function(callee)
 
@@ -37,7 +46,7 @@ def link_dropped(pending: Pending, index: ProjectIndex) -> Optional[str]:
     if not is_coroutine(pending.callee, index):
         return None
     return (
-        f"coroutine `{pending.callee}` is never awaited: calling it only creates a coroutine object "
+        f"coroutine `{shown_callee(pending.callee, index)}` is never awaited: calling it only creates a coroutine object "
         "and the work never runs; add `await` (or schedule it with `asyncio.create_task` and keep the task)"
     )
 
@@ -46,7 +55,7 @@ def link_condition(pending: Pending, index: ProjectIndex) -> Optional[str]:
     if not is_coroutine(pending.callee, index):
         return None
     return (
-        f"coroutine `{pending.callee}` used as a condition: a coroutine object is always true "
+        f"coroutine `{shown_callee(pending.callee, index)}` used as a condition: a coroutine object is always true "
         "and the call never runs; add `await`"
     )
 

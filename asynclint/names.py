@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
 import libcst as cst
 
 from asynclint.catalogue import DIVISION_PRESERVES, RETURNS
+from asynclint.facts import SUPER
 
 OPAQUE = None
 
@@ -101,12 +102,33 @@ class Resolver:
             return RETURNS.get(full, full)
         if expr.__class__ is cst.Call:
             name = self.callee(expr.func)
+            if name == "builtins.super":
+                return self._super(expr)
             return None if name is None else RETURNS.get(name, name)
         if expr.__class__ is cst.Await:
             return None
         if expr.__class__ is cst.BinaryOperation and expr.operator.__class__ is cst.Divide:
             left = self.value(expr.left)
             return left if left in DIVISION_PRESERVES else None
+        return None
+
+    def _super(self, call: cst.Call) -> Optional[str]:
+        """``super()`` in a method, or ``super(Class, obj)``: the class whose bases are searched,
+        marked so the index skips the class's own definition (``pkg.mod.Class.<super>``)."""
+        if call.args:
+            if len(call.args) != 2 or any(arg.keyword is not None or arg.star for arg in call.args):
+                return None
+            owner = self.value(call.args[0].value)
+        else:
+            owner = self._enclosing_class()
+        return None if owner is None else f"{owner}{SUPER}"
+
+    def _enclosing_class(self) -> Optional[str]:
+        scope: Optional[Scope] = self.scope
+        while scope is not None and scope.kind == "function":
+            if scope.parent is not None and scope.parent.kind == "class":
+                return scope.parent.qualname
+            scope = scope.parent
         return None
 
     # -- bindings ----------------------------------------------------------------------
