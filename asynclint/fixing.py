@@ -19,6 +19,7 @@ from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding
 from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
+from asynclint.orphaned_imports import drop_orphaned_imports
 from asynclint.writing import WriteFailed, write_atomic
 
 
@@ -76,6 +77,7 @@ def fix_text(
     """
     name = module_name(path) or path.stem
     applied: List[Report] = []
+    original = text
     for round_number in range(_MAX_ROUNDS):
         analysis = analyze(text, display, name, path.stem == "__init__", settings, enabled, index=index)
         if analysis.module is None:
@@ -92,6 +94,8 @@ def fix_text(
         if not done or fixed == text:
             break
         text, applied = fixed, applied + done
+    if applied:
+        text = drop_orphaned_imports(original, text, path.stem == "__init__")
     return text, applied
 
 

@@ -17,7 +17,7 @@ from asynclint.codes import RULES
 ASYNCLINT = shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
 
 BAD = "import time\n\n\nasync def nap():\n    time.sleep(1)\n    await nap()\n"
-FIXED = "import time\nimport asyncio\n\n\nasync def nap():\n    await asyncio.sleep(1)\n    await nap()\n"
+FIXED = "import asyncio\n\n\nasync def nap():\n    await asyncio.sleep(1)\n    await nap()\n"
 
 
 def asynclint(*args: str, cwd: Optional[Path] = None, stdin: Optional[bytes] = None) -> Tuple[int, str, str]:
