@@ -15,7 +15,7 @@ from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint.checks import checks_for
+from asynclint.checks.registry import checks_for
 from asynclint.checks.base import Deferred, Report
 from asynclint.engine import Context, Walker
 from asynclint.facts import BlockingSite, FileFacts, Pending
