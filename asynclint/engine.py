@@ -198,13 +198,7 @@ class Walker:
                     table.setdefault(node_type, []).append((check, getattr(check, method)))
         # Leaves no check looks at are not walked (a Name only matters to "never used again").
         self.leaves = frozenset(cls for cls in _LEAVES if cls not in self.visit and cls not in self.leave)
-        self.special: Dict[type, Callable[[CSTNode], None]] = {
-            cst.Module: self._module,
-            cst.FunctionDef: self._function,
-            cst.Lambda: self._lambda,
-            cst.ClassDef: self._class,
-        }
-        busy = set(self.special) | set(RANKED) | _NOTED | _BINDING_NODES | set(self.visit) | set(self.leave)
+        busy = set(_SPECIAL) | set(RANKED) | _NOTED | _BINDING_NODES | set(self.visit) | set(self.leave)
         self.plain = _NODE_CLASSES - busy
 
     # -- generic walk --------------------------------------------------------------------
@@ -217,9 +211,9 @@ class Walker:
             self._children(node, cls)
             parents.pop()
             return
-        special = self.special.get(cls)
+        special = _SPECIAL.get(cls)
         if special is not None:
-            special(node)
+            special(self, node)
             return
         self._enter(node, cls)
         self.ctx.parents.append(node)
@@ -403,6 +397,17 @@ class Walker:
 _NOTED = frozenset({cst.Await, cst.For, cst.With, cst.CompFor, cst.Yield, cst.Name})
 
 _BINDING_NODES = frozenset({cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr})
+
+
+# Nodes that open a scope or a frame, walked by their own method. A class-level table (not
+# bound methods kept on the walker) so that a walker and the tree it holds are freed by
+# reference counting as soon as a file is done, not left to the cycle collector.
+_SPECIAL: Dict[type, Callable[[Walker, CSTNode], None]] = {
+    cst.Module: Walker._module,  # type: ignore[dict-item]
+    cst.FunctionDef: Walker._function,  # type: ignore[dict-item]
+    cst.Lambda: Walker._lambda,  # type: ignore[dict-item]
+    cst.ClassDef: Walker._class,  # type: ignore[dict-item]
+}
 
 
 def _hooks(cls: type, prefix: str) -> List[Tuple[type, str]]:
