@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
+import libcst as cst
+
 from asynclint.analysis import DecodeProblem, analyze, decode
 from asynclint.checks.base import Report
 from asynclint.codes import expand
@@ -76,12 +78,17 @@ def fix_text(
     changes: a second ``--fix`` run then has nothing left to do.
     """
     name = module_name(path) or path.stem
+    is_package = path.stem == "__init__"
     applied: List[Report] = []
-    original = text
+    first: Optional[cst.Module] = None  # the parse of the text as given
+    latest: Optional[cst.Module] = None  # the parse of ``text``, if this loop made one
     for round_number in range(_MAX_ROUNDS):
-        analysis = analyze(text, display, name, path.stem == "__init__", settings, enabled, index=index)
-        if analysis.module is None:
+        analysis = analyze(text, display, name, is_package, settings, enabled, index=index)
+        latest = analysis.module
+        if latest is None:
             break
+        if first is None:
+            first = latest
         wanted = [r for r in analysis.reports if r.fix is not None and policy.allows(r.code, r.fix.applicability)]
         if not wanted:
             break
@@ -93,9 +100,10 @@ def fix_text(
             break  # keep what the earlier rounds did
         if not done or fixed == text:
             break
-        text, applied = fixed, applied + done
-    if applied:
-        text = drop_orphaned_imports(original, text, path.stem == "__init__")
+        text, applied, latest = fixed, applied + done, None
+    if applied and first is not None:
+        final = latest if latest is not None else cst.parse_module(text)  # after the last round
+        text = drop_orphaned_imports(first, final, is_package)
     return text, applied
 
 

@@ -17,20 +17,16 @@ import libcst as cst
 from asynclint.names import dotted
 
 
-def drop_orphaned_imports(before: str, after: str, is_package: bool) -> str:
-    """``after`` without the imports the fixes that turned ``before`` into it orphaned."""
-    if before == after or is_package:
-        return after
-    try:
-        module = cst.parse_module(after)
-        previous = cst.parse_module(before)
-    except cst.ParserSyntaxError:
-        return after
-    uses_before, uses_after = _Mentions(previous), _Mentions(module)
+def drop_orphaned_imports(before: cst.Module, after: cst.Module, is_package: bool) -> str:
+    """The code of ``after`` without the imports the fixes that turned ``before`` into it
+    orphaned. Takes the trees the fixer already parsed: a file is not parsed again for this."""
+    if is_package:
+        return after.code
+    uses_before, uses_after = _Mentions(before), _Mentions(after)
     body: List[cst.BaseStatement] = []
     changed = False
     gap: Optional[Sequence[cst.EmptyLine]] = None  # blank lines above removed statements
-    for stmt in module.body:
+    for stmt in after.body:
         kept = _without_orphans(stmt, uses_before, uses_after)
         if kept is not stmt:
             changed = True
@@ -42,7 +38,7 @@ def drop_orphaned_imports(before: str, after: str, is_package: bool) -> str:
             kept = kept.with_changes(leading_lines=_merged_gap(gap, kept.leading_lines, first=not body))
             gap = None
         body.append(kept)
-    return module.with_changes(body=body).code if changed else after
+    return (after.with_changes(body=body) if changed else after).code
 
 
 def _merged_gap(
