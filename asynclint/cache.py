@@ -2,12 +2,13 @@
 
 Two files per configuration live in the cache directory: the per-file entries (findings,
 pending findings and index facts of each file, with its content hash and stat), one line
-per file, and the linked findings of the last run with the stat of every file it covered.
-A run where no file changed reads only the second. A run where some changed re-analyses
-just those; if their index facts came out as before, only they (and the files whose
-messages cite a line elsewhere) are linked again, decoding no more entries than linking
-them reaches; otherwise every file's pending findings are linked afresh from the cached
-facts, so a change to an imported file updates the findings of the files that import it.
+per file, and the linked findings of the last run with the stat of every file it covered,
+followed by a second line naming, for each file, the modules its linked findings read.
+A run where no file changed reads only the first line of the second file. A run where
+some changed re-analyses just those and links them again, plus the files whose messages
+cite a line elsewhere and, if the edit changed a module's index facts, the files that
+read that module, decoding no more entries than linking them reaches. So a change to an
+imported file updates the findings of the files that import it, and only theirs.
 
 The format is JSON, never pickle: a cache file may be corrupt or written by someone else,
 so it is parsed as data, checked while decoding, and discarded whole if anything is off.
@@ -28,7 +29,7 @@ from asynclint.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
 
 Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes
-_FORMAT = 2
+_FORMAT = 3
 # A file modified within this long before its stat was recorded may change again without
 # its mtime moving (coarse timestamps): such a stat is not trusted, the content is hashed.
 _RACY_NS = 2_000_000_000
@@ -140,9 +141,10 @@ class Entry:
 class PreviousRun:
     """The last run's linked findings and the stat it recorded for each file (None: not trusted)."""
 
-    def __init__(self, stats: Dict[str, Optional[list]], findings: list) -> None:
+    def __init__(self, stats: Dict[str, Optional[list]], findings: list, reach: str = "") -> None:
         self.stats = stats
         self._findings = findings
+        self._reach = reach  # JSON text, decoded only when an edit changed index facts
 
     def changed(self, stats: Dict[str, Optional[Stat]]) -> Optional[List[str]]:
         """Files whose stat is not the recorded one; None if the run covers other files."""
@@ -164,6 +166,18 @@ class PreviousRun:
         except (KeyError, TypeError, ValueError, IndexError) as error:
             raise CacheCorrupt(str(error)) from None
 
+    def reach(self) -> Dict[str, List[str]]:
+        """For each file with linked findings, the modules they read. Raises CacheCorrupt."""
+        try:
+            data = json.loads(self._reach)
+        except (ValueError, RecursionError) as error:
+            raise CacheCorrupt(str(error)) from None
+        if not isinstance(data, dict) or not all(
+            type(read) is list and all(type(module) is str for module in read) for read in data.values()
+        ):
+            raise CacheCorrupt("bad module reach")
+        return data
+
 
 _DECODER = json.JSONDecoder()
 
@@ -183,12 +197,18 @@ class Cache:
 
     @property
     def _linked_path(self) -> Path:
-        return self.directory / __version__ / f"{self.key}.linked.json"
+        return self.directory / __version__ / f"{self.key}.linked.jsonl"
 
     # -- reading ---------------------------------------------------------------------------
 
     def previous_run(self) -> Optional[PreviousRun]:
-        data = _load(self._linked_path)
+        """Parses the first line only: a warm run needs the stats and findings, not the reach."""
+        try:
+            with open(self._linked_path, "rb") as handle:
+                head, _, reach = handle.read().decode("utf-8").partition("\n")
+            data = json.loads(head)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            return None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return None
         stats, findings = data.get("stats"), data.get("findings")
@@ -196,7 +216,7 @@ class Cache:
             return None
         if not all(seen is None or (type(seen) is list and len(seen) == 2) for seen in stats.values()):
             return None
-        return PreviousRun(stats, findings)
+        return PreviousRun(stats, findings, reach)
 
     def load_entries(self) -> None:
         """One line per file: ``[[display, stat, digest, module, codes], result]``.
@@ -251,7 +271,7 @@ class Cache:
         self.entries[display] = Entry(_trusted(stat), content, module, codes, text)
         self.dirty = True
 
-    def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding]) -> None:
+    def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding], reach: Dict[str, List[str]]) -> None:
         """Write both files atomically; a cache that cannot be written is simply not kept.
 
         A stat too recent to trust is recorded as unknown: the next run hashes that file.
@@ -265,11 +285,13 @@ class Cache:
                 lines += [e.encode(display) for display, e in self.entries.items() if display in stats]
                 _write(self._files_path, ("\n".join(lines) + "\n").encode("utf-8"))
             recorded = {display: _listed(_trusted(stat)) for display, stat in stats.items()}
-            _dump(self._linked_path, {
+            head = json.dumps({
                 "format": _FORMAT,
                 "stats": recorded,
                 "findings": [encode_finding(f) for f in findings],
-            })
+            }, separators=(",", ":"))
+            read = json.dumps({d: m for d, m in reach.items() if d in stats}, separators=(",", ":"))
+            _write(self._linked_path, f"{head}\n{read}\n".encode("utf-8"))
         except OSError:
             return
 
@@ -290,20 +312,8 @@ def _trusted(stat: Optional[Stat]) -> Optional[Stat]:
     return stat
 
 
-def _load(path: Path) -> Any:
-    try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read())
-    except (OSError, ValueError, RecursionError):
-        return None
-
-
 def _listed(stat: Optional[Stat]) -> Optional[list]:
     return None if stat is None else list(stat)
-
-
-def _dump(path: Path, data: Any) -> None:
-    _write(path, json.dumps(data, separators=(",", ":")).encode())
 
 
 def _write(path: Path, blob: bytes) -> None:

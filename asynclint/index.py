@@ -6,7 +6,8 @@ coroutine function" or "does this helper block".
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Set, Tuple
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from asynclint.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
 
@@ -51,8 +52,38 @@ class ProjectIndex:
             self.functions.update(facts.functions)
             self.classes.update(facts.classes)
             self.aliases.update(facts.aliases)
-        self._chains: Dict[str, Optional[Chain]] = {}
-        self._resolved: Dict[str, Optional[FunctionFacts]] = {}
+        # Remembered answers, each with the names its search looked up (see ``recording``).
+        self._chains: Dict[str, Tuple[Optional[Chain], FrozenSet[str]]] = {}
+        self._resolved: Dict[str, Tuple[Optional[FunctionFacts], FrozenSet[str]]] = {}
+        self._reads: List[Set[str]] = []  # the names looked up by each question under way
+
+    @contextmanager
+    def recording(self) -> Iterator[Set[str]]:
+        """Collects every name whose entry the answers given inside the block depended on.
+
+        A looked-up name can only be answered by the modules its dotted prefixes name (every
+        key starts with its file's module), so these names tell which modules' facts a
+        file's findings rest on: when those facts change, the file is linked again, and
+        when no other module's do, its findings stand. A remembered answer brings along
+        the names its first search read.
+        """
+        reads: Set[str] = set()
+        self._reads.append(reads)
+        try:
+            yield reads
+        finally:
+            self._reads.pop()
+            if self._reads:
+                self._reads[-1] |= reads
+
+    def _touch(self, name: str) -> None:
+        """Every table lookup passes here first."""
+        if self._reads:
+            self._reads[-1].add(name)
+
+    def _remembered(self, reads: FrozenSet[str]) -> None:
+        if self._reads:
+            self._reads[-1] |= reads
 
     def site_line(self, site: BlockingSite) -> int:
         """The line of a blocking call, located the first time a message cites it."""
@@ -64,12 +95,15 @@ class ProjectIndex:
     # -- the three tables; a lazy index loads the modules a name may live in first --------
 
     def _function_named(self, name: str) -> Optional[FunctionFacts]:
+        self._touch(name)
         return self.functions.get(name)
 
     def _alias_of(self, name: str) -> Optional[str]:
+        self._touch(name)
         return self.aliases.get(name)
 
     def _bases_of(self, cls: str) -> Optional[Tuple[str, ...]]:
+        self._touch(cls)
         return self.classes.get(cls)
 
     # -- names -----------------------------------------------------------------------------
@@ -80,10 +114,14 @@ class ProjectIndex:
         Remembered per name: linking asks about the same few helpers from many files.
         """
         try:
-            return self._resolved[name]
+            found, reads = self._resolved[name]
         except KeyError:
-            found = self._resolved[name] = self._function(name)
+            with self.recording() as searched:
+                found = self._function(name)
+            self._resolved[name] = (found, frozenset(searched))
             return found
+        self._remembered(reads)
+        return found
 
     def _function(self, name: str) -> Optional[FunctionFacts]:
         seen: Set[str] = set()
@@ -102,10 +140,12 @@ class ProjectIndex:
 
     def _rewrite(self, name: str) -> Optional[str]:
         """One step: follow an import alias of the longest prefix, or look in base classes."""
+        self._touch(name)  # answers for every prefix of the name, as the lookups below need
         parts = name.split(".")
+        aliases = self.aliases
         for cut in range(len(parts), 0, -1):
             prefix = ".".join(parts[:cut])
-            target = self._alias_of(prefix)
+            target = aliases.get(prefix)
             if target is not None and target != prefix:
                 return ".".join([target] + parts[cut:])
         owner, _, attr = name.rpartition(".")
@@ -170,9 +210,20 @@ class ProjectIndex:
         """
         key = func.qualname
         if key in self._chains:
-            return self._chains[key], False
+            chain, reads = self._chains[key]
+            self._remembered(reads)
+            return chain, False
         if key in stack:
             return None, True
+        with self.recording() as searched:
+            self._touch(key)  # the function's own facts: its blocking call and its calls
+            result, cyclic = self._search_calls(func, stack)
+        if result is not None or not cyclic:
+            self._chains[key] = (result, frozenset(searched))
+        return result, cyclic and result is None
+
+    def _search_calls(self, func: FunctionFacts, stack: Set[str]) -> Tuple[Optional[Chain], bool]:
+        key = func.qualname
         stack.add(key)
         result: Optional[Chain] = None
         cyclic = False
@@ -191,9 +242,7 @@ class ProjectIndex:
                     result = ((func.qualname,) + below[0], below[1])
                     break
         stack.discard(key)
-        if result is not None or not cyclic:
-            self._chains[key] = result
-        return result, cyclic and result is None
+        return result, cyclic
 
 
 # Module name -> the facts of the files with that name, each with its place in the run.
@@ -233,14 +282,6 @@ class LazyProjectIndex(ProjectIndex):
                 into[key] = value
                 self._place[(table, key)] = place
 
-    def _function_named(self, name: str) -> Optional[FunctionFacts]:
+    def _touch(self, name: str) -> None:
+        super()._touch(name)
         self._ensure(name)
-        return self.functions.get(name)
-
-    def _alias_of(self, name: str) -> Optional[str]:
-        self._ensure(name)
-        return self.aliases.get(name)
-
-    def _bases_of(self, cls: str) -> Optional[Tuple[str, ...]]:
-        self._ensure(cls)
-        return self.classes.get(cls)

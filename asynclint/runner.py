@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.cache import (
@@ -31,6 +31,7 @@ from asynclint.cache import (
     fingerprint,
     stat_of,
 )
+from asynclint.dependencies import depending_on, link_recording
 from asynclint.discovery import SourceFile, module_name
 from asynclint.facts import FileFacts, Pending
 from asynclint.findings import Finding
@@ -271,7 +272,6 @@ def run(
             except CacheCorrupt:
                 relinked = None
             if relinked is not None:
-                cache.save(stats, relinked.findings)
                 advance(len(files))
                 return relinked
         if not cache.entries:
@@ -292,9 +292,13 @@ def run(
             _store(cache, files[i], keys[i], stats, result)
     done = [r for r in results if r is not None]
     index = build_index(done, text_source(files))
-    findings = link_results(done, index)
-    if cache is not None:
-        cache.save(stats, findings)
+    if cache is None:
+        return RunResult(link_results(done, index), len(files), done, index)
+    pending = {source.display: result.pending for source, result in zip(files, done)}
+    findings, reach = link_recording(pending, index, {key[0] for key in keys})
+    findings += [finding for result in done for finding in result.findings]
+    findings.sort(key=Finding.sort_key)
+    cache.save(stats, findings, reach)
     return RunResult(findings, len(files), done, index)
 
 
@@ -312,12 +316,13 @@ def _relink_changed(
     settings: object,
     options: RunOptions,
 ) -> Optional[RunResult]:
-    """The findings after ``changed`` files were edited, if their index facts did not change.
+    """The findings after ``changed`` files were edited, linking only what can have moved.
 
-    Then no other file's findings can have changed: only the edited files are analysed and
-    linked, against an index that decodes cached facts as linking reaches them, and files
-    whose messages cite another file's lines are linked again. Returns None when the facts
-    changed (or the cache lacks an entry), and the caller links the whole project.
+    The edited files are analysed and linked again, against an index that decodes cached
+    facts as linking reaches them. So are the files whose linked findings read a module
+    whose index facts the edit changed, and the files whose messages cite another file's
+    lines; every other file's findings stand. Saves the cache. Returns None when the cache
+    lacks an entry, and the caller links the whole project.
     Raises CacheCorrupt if a cached entry it needs does not decode.
     """
     place = {source.display: i for i, source in enumerate(files)}
@@ -332,28 +337,33 @@ def _relink_changed(
         if _from_cache(cache, source, key, stats.get(display)) is None:
             todo.append((source, key))
     edited: Dict[str, FileResult] = {}
-    facts_moved = False
+    moved: Set[str] = set()  # modules whose index facts the edit changed
     analysed = _analyse([source for source, _ in todo], settings, options, lambda count: None)
     for (source, key), result in zip(todo, analysed):
         before = decode_result(cache.entries[source.display].result(), source.display)[2]
-        facts_moved = facts_moved or before != result.facts
+        if before != result.facts:
+            moved |= {key[0]} | {facts.module for facts in (before, result.facts) if facts is not None}
         _store(cache, source, key, stats, result)
         edited[source.display] = result
-    if facts_moved:
-        return None
     old = previous.findings()
     if not edited:  # only stats moved: the content is what the last run saw
+        cache.save(stats, old, previous.reach())
         return RunResult(old, len(files), [], None)
-    again = set(edited)
+    reach = previous.reach()
+    again = set(edited) | depending_on(reach, moved)
     if any(_has_blocking_site(result) for result in edited.values()):
         again |= {f.path for f in old if f.code in _CITING and f.path in place}
-    results = {display: edited.get(display) or _cached_result(cache, display) for display in again}
+    results = {display: edited.get(display) or _cached_result(cache, display) for display in sorted(again)}
     index = LazyProjectIndex(_facts_loader(files, place, cache, edited), CallPositions(text_source(files)))
-    findings = [f for f in old if f.path not in again]
-    for display in sorted(again):
-        findings += results[display].findings
-        findings += link(results[display].pending, index)
+    modules = {entry.module for display, entry in cache.entries.items() if display in place}
+    linked, read = link_recording({d: r.pending for d, r in results.items()}, index, modules)
+    findings = [f for f in old if f.path not in again] + linked
+    findings += [finding for result in results.values() for finding in result.findings]
     findings.sort(key=Finding.sort_key)
+    for display in again:
+        reach.pop(display, None)
+    reach.update(read)
+    cache.save(stats, findings, reach)
     return RunResult(findings, len(files), [], None)
 
 

@@ -86,14 +86,13 @@ def cache_files(root: Path) -> List[Path]:
 
 
 def assert_valid_json(path: Path) -> None:
-    """The linked findings are one JSON document; the per-file entries one per line."""
+    """Both cache files are JSON lines: per-file entries, and the linked findings then the
+    modules each file's linked findings read."""
+    assert path.suffix == ".jsonl"
     text = path.read_text()
-    if path.suffix == ".jsonl":
-        assert text.endswith("\n")
-        for line in text.splitlines():
-            json.loads(line)
-    else:
-        json.loads(text)
+    assert text.endswith("\n")
+    for line in text.splitlines():
+        json.loads(line)
 
 
 def test_parallel_and_cached_runs_match_a_serial_uncached_run(project: Path) -> None:
@@ -148,7 +147,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(project: Path, garb
     for path in files:
         path.write_bytes(garbage)
     assert lint(project) == expected
-    assert {p.suffix for p in cache_files(project)} == {".json", ".jsonl"}
+    assert {p.suffix for p in cache_files(project)} == {".jsonl"}
     for path in cache_files(project):
         assert_valid_json(path)  # rewritten
     assert lint(project) == expected
@@ -158,12 +157,12 @@ def test_cache_dir_option_and_setting(project: Path, tmp_path_factory: pytest.Te
     elsewhere = tmp_path_factory.mktemp("cache")
     expected = lint(project, "--no-cache")
     assert lint(project, "--cache-dir", str(elsewhere)) == expected
-    assert list(elsewhere.rglob("*.json"))
+    assert list(elsewhere.rglob("*.jsonl"))
     assert not (project / ".asynclint_cache").exists()
 
     (project / "pyproject.toml").write_text("[tool.asynclint]\nselect = ['ALL']\ncache-dir = 'build/lint-cache'\n")
     assert lint(project) == expected
-    assert list((project / "build" / "lint-cache").rglob("*.json"))
+    assert list((project / "build" / "lint-cache").rglob("*.jsonl"))
 
 
 def test_settings_are_part_of_the_cache_key(project: Path) -> None:

@@ -90,7 +90,7 @@ def test_an_edit_that_keeps_the_index_facts_rechecks_only_that_file(project: Pat
     assert rows(edited) == rows(warm) == rows(lint(project, cache=False))
 
 
-def test_an_edit_that_changes_the_index_facts_links_the_whole_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_that_changes_a_modules_facts_links_the_files_that_read_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
     before = lint(project)
     util = project / "shop" / "util.py"
@@ -99,9 +99,46 @@ def test_an_edit_that_changes_the_index_facts_links_the_whole_project(project: P
     spy.reset()
     after = lint(project)
     assert spy.analysed == [str(Path("shop") / "util.py")]
-    assert spy.decoded >= 26  # every file's pending findings are linked again
+    assert spy.decoded >= 24  # every handler calls util's helper: all of them are linked again
     assert rows(after) == rows(lint(project, cache=False)) != rows(before)
     assert not any(f.code == "AIO110" for f in after.findings)
+
+
+def test_new_facts_that_no_other_file_reads_link_only_the_edited_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    lint(project)
+    target = project / "shop" / "handler_3.py"
+    target.write_text(target.read_text() + "\n\nasync def unused_elsewhere():\n    return 3\n")
+    age(target)
+    spy.reset()
+    after = lint(project)
+    assert spy.analysed == [str(Path("shop") / "handler_3.py")]
+    assert spy.decoded < 10  # not the 26 entries of a full link
+    assert rows(after) == rows(lint(project, cache=False))
+    assert rows(lint(project)) == rows(after)  # and the next run, from what this one saved
+
+
+def test_a_module_that_gains_its_first_function_reaches_the_files_that_looked_for_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extras = project / "shop" / "extras.py"
+    extras.write_text("")  # nothing to parse: it adds no facts to the index yet
+    handler = project / "shop" / "handler_4.py"
+    handler.write_text(handler.read_text().replace(
+        "from .util import indirect_helper\n", "from .extras import soon\nfrom .util import indirect_helper\n"
+    ).replace("    return request\n", "    soon()\n    return request\n"))
+    for path in (extras, handler):
+        age(path)
+    spy = Spy(monkeypatch)
+    before = lint(project)
+    assert not any(f.code == "AIO200" for f in before.findings)
+
+    extras.write_text("async def soon():\n    pass\n")
+    age(extras)
+    spy.reset()
+    after = lint(project)
+    assert spy.analysed == [str(Path("shop") / "extras.py")]
+    assert [(f.path, f.code) for f in after.findings if f.code == "AIO200"] == [(str(Path("shop") / "handler_4.py"), "AIO200")]
+    assert spy.decoded < 10
+    assert rows(after) == rows(lint(project, cache=False))
 
 
 def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Path) -> None:
@@ -119,6 +156,21 @@ def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Pat
     target.write_text(target.read_text() + "# an edit\n")
     age(target)
     assert rows(lint(project)) == expected
+
+
+@pytest.mark.parametrize("reach", ["[not json", '{"shop/handler_1.py": "shop.util"}', "[]"])
+def test_a_corrupt_module_reach_falls_back_to_a_full_link(project: Path, monkeypatch: pytest.MonkeyPatch, reach: str) -> None:
+    lint(project)
+    linked = next((project / ".asynclint_cache").rglob("*.linked.jsonl"))
+    head = linked.read_text().split("\n")[0]
+    linked.write_text(head + "\n" + reach + "\n")
+    util = project / "shop" / "util.py"
+    util.write_text(FAST)
+    age(util)
+    spy = Spy(monkeypatch)
+    after = lint(project)
+    assert spy.decoded >= 26  # the reach was not trusted: every entry was linked again
+    assert rows(after) == rows(lint(project, cache=False))
 
 
 def test_lines_of_unchanged_files_are_written_back_byte_for_byte(project: Path) -> None:
