@@ -50,6 +50,9 @@ EXCLUDED_DIRS = frozenset(
     }
 )
 TOUCH_SUFFIX = b"\n# asynclint-bench: touched\n"
+# A new function: the edited file now tells the project index something new, so the files
+# that read its module are linked again (the comment above changes no index fact).
+FACTS_SUFFIX = b"\n\ndef _asynclint_bench_added():\n    return None\n"
 GB = 10**9  # the memory target is read conservatively, in decimal gigabytes
 
 # The issue's targets, measured on Home Assistant on the 2-core machine.
@@ -164,7 +167,7 @@ def touch_candidate(paths: Sequence[str]) -> str:
 
 @dataclass
 class Measurement:
-    key: str  # cold, warm, one-file, floor-wall, floor-cores, ruff, flake8
+    key: str  # cold, warm, one-file, one-facts, floor-wall, floor-cores, ruff, flake8
     label: str
     files: int
     seconds: float
@@ -196,6 +199,9 @@ def _check(name: str, value: Optional[float], limit: Optional[float], unit: str,
     return Target(name, value, limit, unit, "PASS" if passed else "FAIL", detail)
 
 
+_ASYNCLINT_RUNS = ("cold", "warm", "one-file", "one-facts")
+
+
 def evaluate_targets(measurements: Dict[str, Measurement], jobs: int) -> List[Target]:
     """The issue's targets, each PASS, FAIL or SKIP (a figure it needs was not measured)."""
 
@@ -204,6 +210,7 @@ def evaluate_targets(measurements: Dict[str, Measurement], jobs: int) -> List[Ta
         return m.seconds if m is not None and m.ok else None
 
     cold, warm, one, ruff = seconds("cold"), seconds("warm"), seconds("one-file"), seconds("ruff")
+    facts = seconds("one-facts")
     floor = seconds("floor-cores")
     flake8 = seconds("flake8")
     targets = [
@@ -231,8 +238,9 @@ def evaluate_targets(measurements: Dict[str, Measurement], jobs: int) -> List[Ta
             f"ruff {ruff:.2f} s" if ruff is not None else "",
         ),
         _check(f"one file changed <= {ONE_FILE_SECONDS} s", one, ONE_FILE_SECONDS, "s", ""),
+        _check(f"one file's index facts changed <= {ONE_FILE_SECONDS} s", facts, ONE_FILE_SECONDS, "s", ""),
     ]
-    peaks = [m.peak_rss for k, m in measurements.items() if k in ("cold", "warm", "one-file") and m.peak_rss]
+    peaks = [m.peak_rss for k, m in measurements.items() if k in _ASYNCLINT_RUNS and m.peak_rss]
     targets.append(
         _check(
             "peak memory <= 1 GB",
@@ -717,13 +725,15 @@ def bench_corpus(
         report.notes.append("the cold run wrote no .asynclint_cache: the warm and one-file runs had no cache to use")
     _, warm_out = asynclint_run("warm", "asynclint warm (nothing changed)")
     original = (work / touched).read_bytes()
-    (work / touched).write_bytes(original + TOUCH_SUFFIX)
     try:
+        (work / touched).write_bytes(original + TOUCH_SUFFIX)
         _, one_out = asynclint_run("one-file", "asynclint one file changed")
+        (work / touched).write_bytes(original + FACTS_SUFFIX)
+        _, facts_out = asynclint_run("one-facts", "asynclint one file's index facts changed")
     finally:
         (work / touched).write_bytes(original)
     reference = cold_out.stdout.read_bytes()
-    for outcome, what in ((warm_out, "warm"), (one_out, "one-file")):
+    for outcome, what in ((warm_out, "warm"), (one_out, "one-file"), (facts_out, "one-facts")):
         if outcome.returncode == 0 and outcome.stdout.read_bytes() != reference:
             report.notes.append(f"asynclint {what} output differs from the cold run's (--keep-work keeps {outcome.stdout.name})")
 

@@ -91,20 +91,23 @@ def test_targets_pass_fail_and_boundaries() -> None:
         "warm": _m("warm", 1.5),
         "ruff": _m("ruff", 0.5),
         "one-file": _m("one-file", 2.0),
+        "one-facts": _m("one-facts", 2.0),
     }
     targets = bench.evaluate_targets(passing, 2)
-    assert [t.status for t in targets] == ["PASS"] * 6, [bench.format_target(t) for t in targets]
+    assert [t.status for t in targets] == ["PASS"] * 7, [bench.format_target(t) for t in targets]
 
     failing = dict(passing)
     failing["cold"] = _m("cold", 39.1, peak_rss=bench.PEAK_BYTES + 1)
     failing["warm"] = _m("warm", 1.51)
     failing["one-file"] = _m("one-file", 2.01)
+    failing["one-facts"] = _m("one-facts", 2.01)
     targets = bench.evaluate_targets(failing, 2)
-    assert [t.status for t in targets] == ["FAIL"] * 6, [bench.format_target(t) for t in targets]
+    assert [t.status for t in targets] == ["FAIL"] * 7, [bench.format_target(t) for t in targets]
 
 
 def test_targets_without_peers_are_skipped_not_passed() -> None:
-    measured = {"cold": _m("cold", 5.0, peak_rss=10**8), "warm": _m("warm", 0.4), "one-file": _m("one-file", 0.5)}
+    measured = {"cold": _m("cold", 5.0, peak_rss=10**8), "warm": _m("warm", 0.4), "one-file": _m("one-file", 0.5),
+                "one-facts": _m("one-facts", 0.6)}
     by_name = {t.name: t.status for t in bench.evaluate_targets(measured, 2)}
     skipped = [name for name, status in by_name.items() if status == "SKIP"]
     assert len(skipped) == 3  # floor, flake8, ruff
@@ -277,11 +280,11 @@ def test_end_to_end_measures_asynclint_and_the_floor(tiny_run: dict) -> None:
     report = tiny_run["json"]["corpora"][0]
     assert report["files"] == 4  # build/ is left out for every tool
     keys = [m["key"] for m in report["measurements"]]
-    assert keys == ["cold", "warm", "one-file", "floor-wall", "floor-cores"]
+    assert keys == ["cold", "warm", "one-file", "one-facts", "floor-wall", "floor-cores"]
     for m in report["measurements"]:
         assert m["ok"] and m["seconds"] > 0
-    cold, warm, one = report["measurements"][:3]
-    assert cold["note"].startswith("Found ") and warm["note"] == cold["note"] == one["note"]
+    cold, warm, one, facts = report["measurements"][:4]
+    assert cold["note"].startswith("Found ") and warm["note"] == cold["note"] == one["note"] == facts["note"]
     assert cold["peak_rss"] > 10**6 and cold["ratio_to_cold"] == 1.0
     assert not any("differs" in note for note in report["notes"]), report["notes"]
     statuses = {t["name"]: t["status"] for t in report["targets"]}
@@ -290,7 +293,7 @@ def test_end_to_end_measures_asynclint_and_the_floor(tiny_run: dict) -> None:
 
 
 def test_end_to_end_floor_counts_the_files_asynclint_parses(tiny_run: dict) -> None:
-    floor = tiny_run["json"]["corpora"][0]["measurements"][3]
+    floor = next(m for m in tiny_run["json"]["corpora"][0]["measurements"] if m["key"] == "floor-wall")
     try:
         from asynclint.prefilter import needs_parse
     except ImportError:
