@@ -5,7 +5,7 @@ so fixes nested inside each other (a call inside a call) compose instead of clob
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 

@@ -206,7 +206,7 @@ def test_ten_megabyte_file_finishes(tmp_path: Path) -> None:
         size += len(text)
         i += 1
     parts.append("async def tail():\n    time.sleep(1)\n    await tail()\n")
-    big = write(tmp_path / "big.py", "".join(parts))
+    write(tmp_path / "big.py", "".join(parts))
     write(tmp_path / "good.py", GOOD)
     # LibCST needs ~700 bytes of memory per source byte (7 GB here): above max-file-size
     # (1 MB by default) a file is one AIO002 finding, at once, and the others are checked.
