@@ -249,10 +249,11 @@ def run(
 ) -> RunResult:
     """Check ``files`` and return every finding, sorted by path, line and column.
 
-    With the cache, files whose content is unchanged are not analysed again. When the files
-    that changed still tell the project index what they told it before, the last run's
-    findings for every other file stand; otherwise linking runs over every file's facts, so
-    a change in one file reaches the findings of the files that depend on it.
+    With the cache, files whose content is unchanged are not analysed again, and after an
+    edit only the files whose findings can have moved are linked again (see
+    ``_relink_changed``): the edited ones, and those whose linked findings read a module
+    whose index facts changed. Without a usable record of the last run, every file's
+    pending findings are linked against the whole index.
     """
     advance = progress or (lambda count: None)
     cache = _open_cache(settings, options)
@@ -295,8 +296,8 @@ def run(
     if cache is None:
         return RunResult(link_results(done, index), len(files), done, index)
     pending = {source.display: result.pending for source, result in zip(files, done)}
-    findings, reach = link_recording(pending, index, {key[0] for key in keys})
-    findings += [finding for result in done for finding in result.findings]
+    linked, reach = link_recording(pending, index, {key[0] for key in keys})
+    findings = [finding for result in done for finding in result.findings] + linked
     findings.sort(key=Finding.sort_key)
     cache.save(stats, findings, reach)
     return RunResult(findings, len(files), done, index)
@@ -357,8 +358,8 @@ def _relink_changed(
     index = LazyProjectIndex(_facts_loader(files, place, cache, edited), CallPositions(text_source(files)))
     modules = {entry.module for display, entry in cache.entries.items() if display in place}
     linked, read = link_recording({d: r.pending for d, r in results.items()}, index, modules)
-    findings = [f for f in old if f.path not in again] + linked
-    findings += [finding for result in results.values() for finding in result.findings]
+    findings = [f for f in old if f.path not in again]
+    findings += [finding for result in results.values() for finding in result.findings] + linked
     findings.sort(key=Finding.sort_key)
     for display in again:
         reach.pop(display, None)
