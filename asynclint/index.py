@@ -266,6 +266,8 @@ class LazyProjectIndex(ProjectIndex):
         self._place: Dict[Tuple[int, str], int] = {}  # (table, key) -> place of the file that set it
 
     def _ensure(self, name: str) -> None:
+        if name in self._loaded:  # and so, loaded shortest first, is every prefix of it
+            return
         parts = name.split(".")
         for cut in range(1, len(parts) + 1):
             module = ".".join(parts[:cut])

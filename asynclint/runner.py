@@ -354,8 +354,17 @@ def _relink_changed(
     again = set(edited) | depending_on(reach, moved)
     if any(_has_blocking_site(result) for result in edited.values()):
         again |= {f.path for f in old if f.code in _CITING and f.path in place}
-    results = {display: edited.get(display) or _cached_result(cache, display) for display in sorted(again)}
-    index = LazyProjectIndex(_facts_loader(files, place, cache, edited), CallPositions(text_source(files)))
+    known: Dict[str, FileResult] = dict(edited)
+
+    def result_of(display: str) -> FileResult:
+        """Each entry is decoded once, whether linking or the index asks for it first."""
+        found = known.get(display)
+        if found is None:
+            found = known[display] = _cached_result(cache, display)
+        return found
+
+    results = {display: result_of(display) for display in sorted(again)}
+    index = LazyProjectIndex(_facts_loader(files, place, cache, result_of), CallPositions(text_source(files)))
     modules = {entry.module for display, entry in cache.entries.items() if display in place}
     linked, read = link_recording({d: r.pending for d, r in results.items()}, index, modules)
     findings = [f for f in old if f.path not in again]
@@ -374,7 +383,7 @@ def _has_blocking_site(result: FileResult) -> bool:
 
 
 def _facts_loader(
-    files: Sequence[SourceFile], place: Dict[str, int], cache: Cache, edited: Dict[str, FileResult]
+    files: Sequence[SourceFile], place: Dict[str, int], cache: Cache, result_of: Callable[[str], FileResult]
 ) -> Callable[[str], List[Tuple[int, FileFacts]]]:
     by_module: Dict[str, List[str]] = {}
     for display, entry in cache.entries.items():
@@ -384,7 +393,7 @@ def _facts_loader(
     def load(module: str) -> List[Tuple[int, FileFacts]]:
         out = []
         for display in sorted(by_module.get(module, ()), key=place.__getitem__):
-            result = edited.get(display) or _cached_result(cache, display)
+            result = result_of(display)
             if result.facts is not None:
                 out.append((place[display], result.facts))
         return out
