@@ -60,6 +60,12 @@ def age(path: Path) -> None:
     os.utime(path, (old, old))
 
 
+def rewrite(path: Path, text: str) -> None:
+    """An edit the next run must notice, with a stat it can trust."""
+    path.write_text(text)
+    age(path)
+
+
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     make_project(tmp_path)
@@ -79,8 +85,7 @@ def test_an_edit_that_keeps_the_index_facts_rechecks_only_that_file(project: Pat
     assert spy.analysed == [] and spy.decoded == 0
 
     target = project / "shop" / "handler_7.py"
-    target.write_text(target.read_text() + "# an edit\n")
-    age(target)
+    rewrite(target, target.read_text() + "# an edit\n")
     spy.reset()
     edited = lint(project)
     assert spy.analysed == [str(Path("shop") / "handler_7.py")]
@@ -94,8 +99,7 @@ def test_an_edit_that_changes_a_modules_facts_links_the_files_that_read_it(proje
     spy = Spy(monkeypatch)
     before = lint(project)
     util = project / "shop" / "util.py"
-    util.write_text(FAST)
-    age(util)
+    rewrite(util, FAST)
     spy.reset()
     after = lint(project)
     assert spy.analysed == [str(Path("shop") / "util.py")]
@@ -108,8 +112,7 @@ def test_new_facts_that_no_other_file_reads_link_only_the_edited_file(project: P
     spy = Spy(monkeypatch)
     lint(project)
     target = project / "shop" / "handler_3.py"
-    target.write_text(target.read_text() + "\n\nasync def unused_elsewhere():\n    return 3\n")
-    age(target)
+    rewrite(target, target.read_text() + "\n\nasync def unused_elsewhere():\n    return 3\n")
     spy.reset()
     after = lint(project)
     assert spy.analysed == [str(Path("shop") / "handler_3.py")]
@@ -131,8 +134,7 @@ def test_a_module_that_gains_its_first_function_reaches_the_files_that_looked_fo
     before = lint(project)
     assert not any(f.code == "AIO200" for f in before.findings)
 
-    extras.write_text("async def soon():\n    pass\n")
-    age(extras)
+    rewrite(extras, "async def soon():\n    pass\n")
     spy.reset()
     after = lint(project)
     assert spy.analysed == [str(Path("shop") / "extras.py")]
@@ -153,8 +155,7 @@ def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Pat
             lines[i] = line[:end] + ",[not json]]"
     entries.write_text("\n".join(lines) + "\n")
     target = project / "shop" / "handler_2.py"
-    target.write_text(target.read_text() + "# an edit\n")
-    age(target)
+    rewrite(target, target.read_text() + "# an edit\n")
     assert rows(lint(project)) == expected
 
 
@@ -165,8 +166,7 @@ def test_a_corrupt_module_reach_falls_back_to_a_full_link(project: Path, monkeyp
     head = linked.read_text().split("\n")[0]
     linked.write_text(head + "\n" + reach + "\n")
     util = project / "shop" / "util.py"
-    util.write_text(FAST)
-    age(util)
+    rewrite(util, FAST)
     spy = Spy(monkeypatch)
     after = lint(project)
     assert spy.decoded >= 26  # the reach was not trusted: every entry was linked again
@@ -178,8 +178,7 @@ def test_lines_of_unchanged_files_are_written_back_byte_for_byte(project: Path) 
     entries = next((project / ".asynclint_cache").rglob("*.files.jsonl"))
     before = entries.read_text().splitlines()
     target = project / "shop" / "handler_9.py"
-    target.write_text(target.read_text() + "# an edit\n")
-    age(target)
+    rewrite(target, target.read_text() + "# an edit\n")
     lint(project)
     after = entries.read_text().splitlines()
     changed = [line for line in after if line not in before]
