@@ -3,12 +3,12 @@
 Two files per configuration live in the cache directory: the per-file entries (findings,
 pending findings and index facts of each file, with its content hash and stat), one line
 per file, and the linked findings of the last run with the stat of every file it covered,
-followed by a second line naming, for each file, the modules its linked findings read.
-A run where no file changed reads only the first line of the second file. A run where
-some changed re-analyses just those and links them again, plus the files whose messages
-cite a line elsewhere and, if the edit changed a module's index facts, the files that
-read that module, decoding no more entries than linking them reaches. So a change to an
-imported file updates the findings of the files that import it, and only theirs.
+followed by a line per file naming the index entries its linking looked up. A run where
+no file changed reads only the first line of the second file. A run where some changed
+re-analyses just those and links them again, plus the files whose messages cite a line
+elsewhere and, if the edit changed index entries, the files that looked one of them up,
+decoding no more entries than linking them reaches. So a change to an imported file
+updates the findings of the files that use what changed, and only theirs.
 
 The format is JSON, never pickle: a cache file may be corrupt or written by someone else,
 so it is parsed as data, checked while decoding, and discarded whole if anything is off.
@@ -141,10 +141,10 @@ class Entry:
 class PreviousRun:
     """The last run's linked findings and the stat it recorded for each file (None: not trusted)."""
 
-    def __init__(self, stats: Dict[str, Optional[list]], findings: list, reach: str = "") -> None:
+    def __init__(self, stats: Dict[str, Optional[list]], findings: list, reads: bytes = b"") -> None:
         self.stats = stats
         self._findings = findings
-        self._reach = reach  # JSON text, decoded only when an edit changed index facts
+        self._reads = reads  # one line per file, split only when some file changed
 
     def changed(self, stats: Dict[str, Optional[Stat]]) -> Optional[List[str]]:
         """Files whose stat is not the recorded one; None if the run covers other files."""
@@ -166,17 +166,39 @@ class PreviousRun:
         except (KeyError, TypeError, ValueError, IndexError) as error:
             raise CacheCorrupt(str(error)) from None
 
-    def reach(self) -> Dict[str, List[str]]:
-        """For each file with linked findings, the modules they read. Raises CacheCorrupt."""
+    def reads(self) -> Dict[str, str]:
+        """For each file with linked findings, the names its linking looked up, kept as the
+        JSON text ``decode_names`` reads: most runs only replace the edited files' lines.
+        Each line is ``[display, [name, ...]]``. Raises CacheCorrupt."""
+        out: Dict[str, str] = {}
         try:
-            data = json.loads(self._reach)
-        except (ValueError, RecursionError) as error:
+            for line in self._reads.decode("utf-8").split("\n"):
+                if not line:
+                    continue
+                if not (line.startswith('["') and line.endswith("]]")):
+                    raise ValueError("bad line")
+                display, end = _DECODER.raw_decode(line, 1)
+                if line[end:end + 2] != ",[":
+                    raise ValueError("bad line")
+                out[_s(display)] = line[end + 1:-1]
+        except (UnicodeDecodeError, TypeError, ValueError, RecursionError) as error:
             raise CacheCorrupt(str(error)) from None
-        if not isinstance(data, dict) or not all(
-            type(read) is list and all(type(module) is str for module in read) for read in data.values()
-        ):
-            raise CacheCorrupt("bad module reach")
-        return data
+        return out
+
+
+def encode_names(names: Iterable[str]) -> str:
+    return json.dumps(sorted(names), separators=(",", ":"))
+
+
+def decode_names(texts: Iterable[str]) -> List[List[str]]:
+    """Raises CacheCorrupt unless every text is a JSON list of strings."""
+    try:
+        lists = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError) as error:
+        raise CacheCorrupt(str(error)) from None
+    if not all(type(names) is list and all(type(name) is str for name in names) for names in lists):
+        raise CacheCorrupt("bad names")
+    return lists
 
 
 _DECODER = json.JSONDecoder()
@@ -202,11 +224,11 @@ class Cache:
     # -- reading ---------------------------------------------------------------------------
 
     def previous_run(self) -> Optional[PreviousRun]:
-        """Parses the first line only: a warm run needs the stats and findings, not the reach."""
+        """Parses the first line only: a warm run needs the stats and findings, not the reads."""
         try:
             with open(self._linked_path, "rb") as handle:
-                head, _, reach = handle.read().decode("utf-8").partition("\n")
-            data = json.loads(head)
+                head, _, reads = handle.read().partition(b"\n")
+            data = json.loads(head.decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             return None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
@@ -216,7 +238,7 @@ class Cache:
             return None
         if not all(seen is None or (type(seen) is list and len(seen) == 2) for seen in stats.values()):
             return None
-        return PreviousRun(stats, findings, reach)
+        return PreviousRun(stats, findings, reads)
 
     def load_entries(self) -> None:
         """One line per file: ``[[display, stat, digest, module, codes], result]``.
@@ -271,7 +293,7 @@ class Cache:
         self.entries[display] = Entry(_trusted(stat), content, module, codes, text)
         self.dirty = True
 
-    def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding], reach: Dict[str, List[str]]) -> None:
+    def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding], reads: Dict[str, str]) -> None:
         """Write both files atomically; a cache that cannot be written is simply not kept.
 
         A stat too recent to trust is recorded as unknown: the next run hashes that file.
@@ -290,8 +312,8 @@ class Cache:
                 "stats": recorded,
                 "findings": [encode_finding(f) for f in findings],
             }, separators=(",", ":"))
-            read = json.dumps({d: m for d, m in reach.items() if d in stats}, separators=(",", ":"))
-            _write(self._linked_path, f"{head}\n{read}\n".encode("utf-8"))
+            lines = [head] + [f"[{json.dumps(d)},{names}]" for d, names in reads.items() if d in stats]
+            _write(self._linked_path, ("\n".join(lines) + "\n").encode("utf-8"))
         except OSError:
             return
 

@@ -1,64 +1,56 @@
-"""Which modules' facts each file's linked findings rest on.
+"""Which index entries each file's linked findings rest on.
 
 A file's own findings come from its own text; its linked ones (a dropped coroutine, a
-helper that blocks) also depend on the facts of the modules linking looked names up in.
-Recording those modules while linking lets a later run, after an edit that changes one
-module's facts, link again only the files that read that module, instead of every file.
+helper that blocks) also depend on the index entries linking looked up. Recording the names
+looked up lets a later run, after an edit that changes some entries (a new function, a
+changed import), link again only the files that looked one of them up, instead of every file.
 """
 from __future__ import annotations
 
-from typing import AbstractSet, Dict, FrozenSet, List, Mapping, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from asynclint.facts import Pending
+from asynclint.facts import FileFacts, Pending
 from asynclint.findings import Finding
 from asynclint.index import ProjectIndex
 from asynclint.linking import link
 
-# display path -> the modules whose facts its linked findings were decided by
-Reach = Dict[str, List[str]]
 
-
-def link_recording(pending: Mapping[str, Sequence[Pending]], index: ProjectIndex, modules: AbstractSet[str]) -> Tuple[List[Finding], Reach]:
-    """Link each file's pending findings, noting the project modules each file's answers read.
-
-    ``modules`` holds every module name of the run, including files that add nothing to
-    the index yet: the edit that gives such a file its first function must still reach the
-    files that looked for it.
-    """
+def link_recording(pending: Mapping[str, Sequence[Pending]], index: ProjectIndex) -> Tuple[List[Finding], Dict[str, FrozenSet[str]]]:
+    """Link each file's pending findings, noting the names each file's answers looked up."""
     findings: List[Finding] = []
-    reach: Reach = {}
-    named = _ModulesNamed(modules)
+    reads: Dict[str, FrozenSet[str]] = {}
     for display, items in pending.items():
         if not items:
             continue
         with index.recording() as names:
             findings += link(items, index)
-        reach[display] = sorted(set().union(*map(named, names)))
-    return findings, reach
+        reads[display] = frozenset(names)
+    return findings, reads
 
 
-class _ModulesNamed:
-    """The modules among a name's dotted prefixes: the only ones whose facts can answer it.
+def changed_keys(before: Optional[FileFacts], after: Optional[FileFacts]) -> Set[str]:
+    """The index entries one file's edit added, removed or changed."""
+    changed: Set[str] = set()
+    for table in ("functions", "classes", "aliases"):
+        old: dict = getattr(before, table) if before is not None else {}
+        new: dict = getattr(after, table) if after is not None else {}
+        changed.update(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+    return changed
 
-    Remembered per name, since files of one project look up the same names again and again.
+
+def reading_any(reads: Mapping[str, Sequence[str]], keys: AbstractSet[str]) -> Set[str]:
+    """The files that looked up one of ``keys`` or a name under one of them.
+
+    A lookup of ``pkg.mod.f`` consults the entries ``pkg.mod.f``, ``pkg.mod`` (an alias the
+    name may be rewritten through) and ``pkg``: any of them changing may change the answer.
     """
+    under: Dict[str, bool] = {}
 
-    def __init__(self, modules: AbstractSet[str]) -> None:
-        self.modules = modules
-        self.known: Dict[str, FrozenSet[str]] = {}
-
-    def __call__(self, name: str) -> FrozenSet[str]:
-        found = self.known.get(name)
-        if found is not None:
-            return found
-        owner = name.rpartition(".")[0]
-        found = self(owner) if owner else frozenset()
-        if name in self.modules:
-            found = found | {name}
-        self.known[name] = found
+    def is_under(name: str) -> bool:
+        found = under.get(name)
+        if found is None:
+            owner = name.rpartition(".")[0]
+            found = under[name] = name in keys or (bool(owner) and is_under(owner))
         return found
 
-
-def depending_on(reach: Mapping[str, Sequence[str]], changed: AbstractSet[str]) -> Set[str]:
-    """The files whose linked findings read any of the ``changed`` modules."""
-    return {display for display, read in reach.items() if not changed.isdisjoint(read)}
+    return {display for display, names in reads.items() if any(map(is_under, names))}

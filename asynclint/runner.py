@@ -24,14 +24,16 @@ from asynclint.cache import (
     PreviousRun,
     Stat,
     codes_key,
+    decode_names,
     decode_result,
     default_cache_dir,
     digest,
+    encode_names,
     encode_result,
     fingerprint,
     stat_of,
 )
-from asynclint.dependencies import depending_on, link_recording
+from asynclint.dependencies import changed_keys, link_recording, reading_any
 from asynclint.discovery import SourceFile, module_name
 from asynclint.facts import FileFacts, Pending
 from asynclint.findings import Finding
@@ -296,10 +298,10 @@ def run(
     if cache is None:
         return RunResult(link_results(done, index), len(files), done, index)
     pending = {source.display: result.pending for source, result in zip(files, done)}
-    linked, reach = link_recording(pending, index, {key[0] for key in keys})
+    linked, reads = link_recording(pending, index)
     findings = [finding for result in done for finding in result.findings] + linked
     findings.sort(key=Finding.sort_key)
-    cache.save(stats, findings, reach)
+    cache.save(stats, findings, {display: encode_names(names) for display, names in reads.items()})
     return RunResult(findings, len(files), done, index)
 
 
@@ -320,10 +322,10 @@ def _relink_changed(
     """The findings after ``changed`` files were edited, linking only what can have moved.
 
     The edited files are analysed and linked again, against an index that decodes cached
-    facts as linking reaches them. So are the files whose linked findings read a module
-    whose index facts the edit changed, and the files whose messages cite another file's
-    lines; every other file's findings stand. Saves the cache. Returns None when the cache
-    lacks an entry, and the caller links the whole project.
+    facts as linking reaches them. So are the files whose linking looked up an index entry
+    the edit changed, and the files whose messages cite another file's lines; every other
+    file's findings stand. Saves the cache. Returns None when the cache lacks an entry,
+    and the caller links the whole project.
     Raises CacheCorrupt if a cached entry it needs does not decode.
     """
     place = {source.display: i for i, source in enumerate(files)}
@@ -338,20 +340,21 @@ def _relink_changed(
         if _from_cache(cache, source, key, stats.get(display)) is None:
             todo.append((source, key))
     edited: Dict[str, FileResult] = {}
-    moved: Set[str] = set()  # modules whose index facts the edit changed
+    moved: Set[str] = set()  # index entries the edit added, removed or changed
     analysed = _analyse([source for source, _ in todo], settings, options, lambda count: None)
     for (source, key), result in zip(todo, analysed):
         before = decode_result(cache.entries[source.display].result(), source.display)[2]
-        if before != result.facts:
-            moved |= {key[0]} | {facts.module for facts in (before, result.facts) if facts is not None}
+        moved |= changed_keys(before, result.facts)
         _store(cache, source, key, stats, result)
         edited[source.display] = result
     old = previous.findings()
+    reads = previous.reads()
     if not edited:  # only stats moved: the content is what the last run saw
-        cache.save(stats, old, previous.reach())
+        cache.save(stats, old, reads)
         return RunResult(old, len(files), [], None)
-    reach = previous.reach()
-    again = set(edited) | depending_on(reach, moved)
+    again = set(edited)
+    if moved:
+        again |= reading_any(dict(zip(reads, decode_names(reads.values()))), moved)
     if any(_has_blocking_site(result) for result in edited.values()):
         again |= {f.path for f in old if f.code in _CITING and f.path in place}
     known: Dict[str, FileResult] = dict(edited)
@@ -365,15 +368,14 @@ def _relink_changed(
 
     results = {display: result_of(display) for display in sorted(again)}
     index = LazyProjectIndex(_facts_loader(files, place, cache, result_of), CallPositions(text_source(files)))
-    modules = {entry.module for display, entry in cache.entries.items() if display in place}
-    linked, read = link_recording({d: r.pending for d, r in results.items()}, index, modules)
+    linked, read = link_recording({d: r.pending for d, r in results.items()}, index)
     findings = [f for f in old if f.path not in again]
     findings += [finding for result in results.values() for finding in result.findings] + linked
     findings.sort(key=Finding.sort_key)
     for display in again:
-        reach.pop(display, None)
-    reach.update(read)
-    cache.save(stats, findings, reach)
+        reads.pop(display, None)
+    reads.update((display, encode_names(names)) for display, names in read.items())
+    cache.save(stats, findings, reads)
     return RunResult(findings, len(files), [], None)
 
 

@@ -11,13 +11,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
 
 from asynclint import runner
 from asynclint.config import load_settings
+from asynclint.dependencies import changed_keys, reading_any
 from asynclint.discovery import discover
+from asynclint.facts import FileFacts, FunctionFacts
 from asynclint.runner import RunResult, options_for
 
 from test_cache import FAST, make_project
@@ -108,14 +110,15 @@ def test_an_edit_that_changes_a_modules_facts_links_the_files_that_read_it(proje
     assert not any(f.code == "AIO110" for f in after.findings)
 
 
-def test_new_facts_that_no_other_file_reads_link_only_the_edited_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_facts_that_no_other_file_looks_up_link_only_the_edited_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
     lint(project)
-    target = project / "shop" / "handler_3.py"
-    rewrite(target, target.read_text() + "\n\nasync def unused_elsewhere():\n    return 3\n")
+    # every name the handlers look up (shop.util.indirect_helper, ...) lies in this package
+    package = project / "shop" / "__init__.py"
+    rewrite(package, "async def unused_elsewhere():\n    return 3\n")
     spy.reset()
     after = lint(project)
-    assert spy.analysed == [str(Path("shop") / "handler_3.py")]
+    assert spy.analysed == [str(Path("shop") / "__init__.py")]
     assert spy.decoded < 10  # not the 26 entries of a full link
     assert rows(after) == rows(lint(project, cache=False))
     assert rows(lint(project)) == rows(after)  # and the next run, from what this one saved
@@ -159,12 +162,14 @@ def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Pat
     assert rows(lint(project)) == expected
 
 
-@pytest.mark.parametrize("reach", ["[not json", '{"shop/handler_1.py": "shop.util"}', "[]"])
-def test_a_corrupt_module_reach_falls_back_to_a_full_link(project: Path, monkeypatch: pytest.MonkeyPatch, reach: str) -> None:
+@pytest.mark.parametrize(
+    "reads", ["[not json", '["shop/handler_1.py",["shop.util"]', '["shop/handler_1.py",[7]]', '[7,["shop.util"]]']
+)
+def test_a_corrupt_record_of_lookups_falls_back_to_a_full_link(project: Path, monkeypatch: pytest.MonkeyPatch, reads: str) -> None:
     lint(project)
     linked = next((project / ".asynclint_cache").rglob("*.linked.jsonl"))
     head = linked.read_text().split("\n")[0]
-    linked.write_text(head + "\n" + reach + "\n")
+    linked.write_text(head + "\n" + reads + "\n")
     util = project / "shop" / "util.py"
     rewrite(util, FAST)
     spy = Spy(monkeypatch)
@@ -232,3 +237,26 @@ def test_the_later_file_wins_a_shared_key_in_both_indexes(tmp_path: Path) -> Non
     for ordered in (results, list(reversed(results))):
         eager, lazy = _link_both_ways(ordered)
         assert lazy == eager
+
+
+# -- which edits reach which files ------------------------------------------------------
+
+
+def _facts(functions: dict, aliases: Optional[dict] = None) -> FileFacts:
+    return FileFacts("pkg.mod", "pkg/mod.py", {k: FunctionFacts(k, v) for k, v in functions.items()}, {}, aliases or {})
+
+
+def test_changed_keys_are_the_entries_added_removed_or_changed() -> None:
+    before = _facts({"pkg.mod.a": False, "pkg.mod.b": False}, {"pkg.mod.x": "os.path"})
+    after = _facts({"pkg.mod.a": False, "pkg.mod.b": True, "pkg.mod.c": False})
+    assert changed_keys(before, after) == {"pkg.mod.b", "pkg.mod.c", "pkg.mod.x"}
+    assert changed_keys(None, after) == {"pkg.mod.a", "pkg.mod.b", "pkg.mod.c"}
+    assert changed_keys(after, after) == set()
+
+
+def test_a_lookup_depends_on_the_entry_and_on_every_prefix_of_it() -> None:
+    reads = {"one.py": ["pkg.mod.Class.method"], "two.py": ["pkg.other.f"], "three.py": []}
+    assert reading_any(reads, {"pkg.mod.Class.method"}) == {"one.py"}
+    assert reading_any(reads, {"pkg.mod"}) == {"one.py"}  # an alias the name is rewritten through
+    assert reading_any(reads, {"pkg"}) == {"one.py", "two.py"}
+    assert reading_any(reads, {"pkg.mod.Class.method.inner", "pkg.mo"}) == set()
