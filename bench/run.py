@@ -719,6 +719,20 @@ def bench_corpus(
         report.measurements.append(m)
         return m, outcome
 
+    list_file = logs / "files.txt"
+    list_file.write_text("".join(str(work / f) + "\n" for f in files))
+
+    def floor_run(tag: str) -> Tuple[Optional[dict], RunOutcome]:
+        outcome = timed_run([tool_py, str(Path(__file__).resolve()), "--parse-floor", str(list_file), "--jobs", str(jobs)], work, logs, tag)
+        try:
+            return (json.loads(last_line(outcome.stdout)) if outcome.returncode == 0 else None), outcome
+        except ValueError:
+            return None, outcome
+
+    # The floor is parsed on both sides of the asynclint runs: this machine's speed drifts by
+    # up to a third within minutes, and one side alone would put it all into the ratio.
+    progress("LibCST parse floor, before asynclint")
+    floor_before, _ = floor_run("floor-before")
     shutil.rmtree(work / ".asynclint_cache", ignore_errors=True)
     cold, cold_out = asynclint_run("cold", "asynclint cold (cache cleared)")
     if cold.ok and not (work / ".asynclint_cache").exists():
@@ -737,14 +751,8 @@ def bench_corpus(
         if outcome.returncode == 0 and outcome.stdout.read_bytes() != reference:
             report.notes.append(f"asynclint {what} output differs from the cold run's (--keep-work keeps {outcome.stdout.name})")
 
-    progress("LibCST parse floor")
-    list_file = logs / "files.txt"
-    list_file.write_text("".join(str(work / f) + "\n" for f in files))
-    floor_out = timed_run([tool_py, str(Path(__file__).resolve()), "--parse-floor", str(list_file), "--jobs", str(jobs)], work, logs, "floor")
-    try:
-        floor = json.loads(last_line(floor_out.stdout)) if floor_out.returncode == 0 else None
-    except ValueError:
-        floor = None
+    progress("LibCST parse floor, after asynclint")
+    floor, floor_out = floor_run("floor")
     if floor is None:
         report.measurements.append(
             Measurement("floor-wall", f"libcst parse floor, pool of {jobs}", len(files), floor_out.seconds, floor_out.peak_rss,
@@ -757,8 +765,13 @@ def bench_corpus(
         report.measurements.append(
             Measurement("floor-wall", f"libcst parse floor, pool of {jobs}", floor["parsed"], floor["wall"], floor_out.peak_rss, floor_out.peak_pss, note=note)
         )
+        serial, note = floor["serial"], "the issue's 'parse floor / cores'"
+        if floor_before is not None:
+            serial = (floor_before["serial"] + floor["serial"]) / 2
+            note += (f"; mean of the runs before ({floor_before['serial'] / jobs:.2f} s) and after "
+                     f"({floor['serial'] / jobs:.2f} s) asynclint's, which the machine's drift sets apart")
         report.measurements.append(
-            Measurement("floor-cores", f"libcst parse floor, serial sum / {jobs}", floor["parsed"], floor["serial"] / jobs, note="the issue's 'parse floor / cores'")
+            Measurement("floor-cores", f"libcst parse floor, serial sum / {jobs}", floor["parsed"], serial / jobs, note=note)
         )
 
     if peers is not None:

@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 import tarfile
@@ -287,6 +288,9 @@ def test_end_to_end_measures_asynclint_and_the_floor(tiny_run: dict) -> None:
     assert cold["note"].startswith("Found ") and warm["note"] == cold["note"] == one["note"] == facts["note"]
     assert cold["peak_rss"] > 10**6 and cold["ratio_to_cold"] == 1.0
     assert not any("differs" in note for note in report["notes"]), report["notes"]
+    floor = next(m for m in report["measurements"] if m["key"] == "floor-cores")
+    before, after = (float(x) for x in re.findall(r"\((\d+\.\d+) s\)", floor["note"]))
+    assert "mean of the runs before" in floor["note"] and abs(floor["seconds"] - (before + after) / 2) < 0.01
     statuses = {t["name"]: t["status"] for t in report["targets"]}
     assert statuses["cold >= 30x faster than flake8-async"] == "SKIP"
     assert "asynclint cold (cache cleared)" in done.stdout and "targets:" in done.stdout
