@@ -61,10 +61,9 @@ class ProjectIndex:
     def recording(self) -> Iterator[Set[str]]:
         """Collects every name whose entry the answers given inside the block depended on.
 
-        A looked-up name can only be answered by the modules its dotted prefixes name (every
-        key starts with its file's module), so these names tell which modules' facts a
-        file's findings rest on: when those facts change, the file is linked again, and
-        when no other module's do, its findings stand. A remembered answer brings along
+        An answer about a name rests on the entries for that name and its dotted prefixes
+        (aliases it may be rewritten through), so a file's findings stand until one of those
+        entries changes; then the file is linked again. A remembered answer brings along
         the names its first search read.
         """
         reads: Set[str] = set()

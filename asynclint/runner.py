@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.cache import (
@@ -175,8 +175,12 @@ def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] =
 
 
 def link_results(results: Sequence[FileResult], index: ProjectIndex) -> List[Finding]:
-    findings = [finding for r in results for finding in r.findings]
-    findings += link([p for r in results for p in r.pending], index)
+    return _in_order(results, link([p for r in results for p in r.pending], index))
+
+
+def _in_order(results: Iterable[FileResult], others: List[Finding]) -> List[Finding]:
+    """The files' own findings and ``others``, sorted for reporting."""
+    findings = [finding for r in results for finding in r.findings] + others
     findings.sort(key=Finding.sort_key)
     return findings
 
@@ -253,8 +257,8 @@ def run(
 
     With the cache, files whose content is unchanged are not analysed again, and after an
     edit only the files whose findings can have moved are linked again (see
-    ``_relink_changed``): the edited ones, and those whose linked findings read a module
-    whose index facts changed. Without a usable record of the last run, every file's
+    ``_relink_changed``): the edited ones, and those whose linking looked up an index entry
+    the edit changed. Without a usable record of the last run, every file's
     pending findings are linked against the whole index.
     """
     advance = progress or (lambda count: None)
@@ -299,8 +303,7 @@ def run(
         return RunResult(link_results(done, index), len(files), done, index)
     pending = {source.display: result.pending for source, result in zip(files, done)}
     linked, reads = link_recording(pending, index)
-    findings = [finding for result in done for finding in result.findings] + linked
-    findings.sort(key=Finding.sort_key)
+    findings = _in_order(done, linked)
     cache.save(stats, findings, {display: encode_names(names) for display, names in reads.items()})
     return RunResult(findings, len(files), done, index)
 
@@ -369,9 +372,7 @@ def _relink_changed(
     results = {display: result_of(display) for display in sorted(again)}
     index = LazyProjectIndex(_facts_loader(files, place, cache, result_of), CallPositions(text_source(files)))
     linked, read = link_recording({d: r.pending for d, r in results.items()}, index)
-    findings = [f for f in old if f.path not in again]
-    findings += [finding for result in results.values() for finding in result.findings] + linked
-    findings.sort(key=Finding.sort_key)
+    findings = _in_order(results.values(), linked + [f for f in old if f.path not in again])
     for display in again:
         reads.pop(display, None)
     reads.update((display, encode_names(names)) for display, names in read.items())

@@ -51,7 +51,7 @@ EXCLUDED_DIRS = frozenset(
 )
 TOUCH_SUFFIX = b"\n# asynclint-bench: touched\n"
 # A new function: the edited file now tells the project index something new, so the files
-# that read its module are linked again (the comment above changes no index fact).
+# that looked that entry up are linked again (the comment above changes no index fact).
 FACTS_SUFFIX = b"\n\ndef _asynclint_bench_added():\n    return None\n"
 GB = 10**9  # the memory target is read conservatively, in decimal gigabytes
 

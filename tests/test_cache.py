@@ -87,7 +87,7 @@ def cache_files(root: Path) -> List[Path]:
 
 def assert_valid_json(path: Path) -> None:
     """Both cache files are JSON lines: per-file entries, and the linked findings then the
-    modules each file's linked findings read."""
+    names each file's linking looked up."""
     assert path.suffix == ".jsonl"
     text = path.read_text()
     assert text.endswith("\n")

@@ -174,7 +174,7 @@ def test_a_corrupt_record_of_lookups_falls_back_to_a_full_link(project: Path, mo
     rewrite(util, FAST)
     spy = Spy(monkeypatch)
     after = lint(project)
-    assert spy.decoded >= 26  # the reach was not trusted: every entry was linked again
+    assert spy.decoded >= 26  # the record was not trusted: every entry was linked again
     assert rows(after) == rows(lint(project, cache=False))
 
 
