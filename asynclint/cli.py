@@ -87,7 +87,7 @@ def command(
     """
     from asynclint.config import ConfigError, load_settings
     from asynclint.discovery import DiscoveryError, discover
-    from asynclint.fixing import FixPolicy
+    from asynclint.fix_policy import FixPolicy
     from asynclint.runner import options_for
 
     out = click.get_text_stream("stdout")
@@ -158,7 +158,7 @@ def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
 
 def read_source(source) -> Optional[str]:  # type: ignore[no-untyped-def]
     """A checked file's current text (after --fix, the fixed text), or None if unreadable."""
-    from asynclint.analysis import DecodeProblem, decode
+    from asynclint.source import DecodeProblem, decode
 
     if source is None:
         return None

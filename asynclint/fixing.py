@@ -10,54 +10,19 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from asynclint.analysis import DecodeProblem, analyze, decode
 from asynclint.checks.base import Report
-from asynclint.codes import expand
 from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding
+from asynclint.fix_policy import FixPolicy
 from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
 from asynclint.writing import WriteFailed, write_atomic
-
-
-@dataclass(frozen=True)
-class FixPolicy:
-    """Which fixes may be applied: ruff's ``--unsafe-fixes``, ``fixable`` and ``unfixable``."""
-
-    unsafe: bool = False
-    fixable: Optional[FrozenSet[str]] = None  # None: every code
-    unfixable: FrozenSet[str] = frozenset()
-
-    @classmethod
-    def from_settings(cls, settings: object, unsafe: bool) -> "FixPolicy":
-        fixable = getattr(settings, "fixable", None)
-        return cls(
-            unsafe,
-            None if fixable is None else frozenset(expand(fixable)),
-            frozenset(expand(getattr(settings, "unfixable", ()) or ())),
-        )
-
-    def allows(self, code: str, applicability: Optional[str]) -> bool:
-        if applicability is None or (applicability == "unsafe" and not self.unsafe):
-            return False
-        if self.fixable is not None and code not in self.fixable:
-            return False
-        return code not in self.unfixable
-
-    def allows_finding(self, finding: Finding) -> bool:
-        return finding.fix is not None and self.allows(finding.code, finding.fix.applicability)
-
-    def hidden_unsafe(self, findings: Iterable[Finding]) -> int:
-        """Findings whose fix only ``--unsafe-fixes`` would apply."""
-        if self.unsafe:
-            return 0
-        opened = FixPolicy(True, self.fixable, self.unfixable)
-        return sum(1 for f in findings if not self.allows_finding(f) and opened.allows_finding(f))
 
 
 @dataclass

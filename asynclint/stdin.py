@@ -14,7 +14,8 @@ from typing import BinaryIO, FrozenSet, List, Optional
 from asynclint.analysis import DecodeProblem, decode, file_problem
 from asynclint.findings import Finding
 from asynclint.fixer import FixFailed
-from asynclint.fixing import FixPolicy, fix_text
+from asynclint.fix_policy import FixPolicy
+from asynclint.fixing import fix_text
 from asynclint.index import ProjectIndex
 from asynclint.runner import analyze_text, build_index, check_text
 from asynclint.selection import PerFileIgnores

@@ -6,12 +6,15 @@ module that works only when another was imported first breaks a real run, not th
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import asynclint
+from conftest import run_cli
 
 MODULES = sorted(
     info.name
@@ -28,3 +31,26 @@ def test_the_package_has_modules() -> None:
 def test_module_imports_first(module: str) -> None:
     done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr.strip().splitlines()[-1:]
+
+
+# -- LibCST is imported only when a file is parsed ---------------------------------------
+
+
+def imports_libcst(args: list, cwd: Path) -> bool:
+    """Whether ``asynclint ARGS`` imported LibCST, from CPython's own import log."""
+    done = run_cli(args, cwd=cwd, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "Traceback" not in done.stderr
+    return any(re.search(r"\|\s+libcst$", line.rstrip()) for line in done.stderr.splitlines())
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--list-rules"], ["--explain", "AIO100"]])
+def test_informational_options_do_not_import_libcst(tmp_path: Path, args: list) -> None:
+    assert not imports_libcst(args, tmp_path)
+
+
+@pytest.mark.parametrize("output", ["text", "json", "github", "sarif"])
+def test_warm_run_does_not_import_libcst(tmp_path: Path, output: str) -> None:
+    (tmp_path / "mod.py").write_text("import os\n\n\nasync def f(p):\n    return os.listdir(p)\n")
+    args = ["--format", output, "."]
+    assert imports_libcst(args, tmp_path)  # the cold run parses the file
+    assert not imports_libcst(args, tmp_path)

@@ -21,5 +21,7 @@ ALL_CHECKS: List[Type[Check]] = [BlockingCalls, ProjectFacts, CoroutineCalls, Dr
 
 
 def checks_for(codes: Set[str], settings: object) -> List[Check]:
-    """Instances of the checks that can report at least one of ``codes``."""
-    return [cls(settings) for cls in ALL_CHECKS if codes.intersection(cls.codes)]
+    """Instances of the checks that can report at least one of ``codes``, and always the one
+    that records the file's project facts: other files' findings rest on what this file
+    defines, whatever this file's own selection or per-file-ignores say."""
+    return [cls(settings) for cls in ALL_CHECKS if cls is ProjectFacts or codes.intersection(cls.codes)]

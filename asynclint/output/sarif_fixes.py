@@ -7,16 +7,16 @@ that applies one result's fix gets that fix plus the imports it needs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence
 
-from asynclint.analysis import analyze
 from asynclint.discovery import module_name
 from asynclint.findings import Finding
-from asynclint.checks.base import Report
-from asynclint.fixer import FixFailed, apply_fixes
-from asynclint.fixing import FixPolicy
+from asynclint.fix_policy import FixPolicy
 from asynclint.index import ProjectIndex
 from asynclint.output.sarif import Edit, FixProvider, overlaps, text_edits
+
+if TYPE_CHECKING:
+    from asynclint.checks.base import Report
 
 
 def fix_provider(
@@ -34,6 +34,8 @@ def fix_provider(
         text = read_text(display) if wanted else None
         if text is None:
             return {}
+        from asynclint.analysis import analyze  # LibCST only when there is a fix to show
+
         path = source_path(display)
         codes = enabled_for_path(display)
         if index is None:  # a file checked on its own is its own project
@@ -46,7 +48,7 @@ def fix_provider(
                            settings, codes, index=project)
         if analysis.module is None:
             return {}
-        groups: Dict[str, List[Report]] = {}
+        groups: Dict[str, List["Report"]] = {}
         for report in analysis.reports:
             if report.fix is not None and policy.allows(report.code, report.fix.applicability):
                 groups.setdefault(report.code, []).append(report)
@@ -60,13 +62,15 @@ def fix_provider(
     return provide
 
 
-def _edits_for_code(module, text: str, reports: List[Report], findings: List[Finding]) -> Dict[Finding, List[Edit]]:  # type: ignore[no-untyped-def]
+def _edits_for_code(module, text: str, reports: List["Report"], findings: List[Finding]) -> Dict[Finding, List[Edit]]:  # type: ignore[no-untyped-def]
     """One fixer pass for all of a code's fixes, its edits shared out by the lines they touch.
 
     A pass per code (not per finding) keeps SARIF output fast on large files. Edits that
     touch no finding's lines (an added import, the background-task set) are what those
     fixes need at module level, so each finding of the code carries them.
     """
+    from asynclint.fixer import FixFailed, apply_fixes
+
     try:
         fixed, applied = apply_fixes(module, reports)
     except FixFailed:

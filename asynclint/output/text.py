@@ -6,7 +6,7 @@ from typing import List, Optional, TextIO
 
 from asynclint.codes import RULES
 from asynclint.findings import Finding
-from asynclint.fixing import FixPolicy
+from asynclint.fix_policy import FixPolicy
 
 
 def _plural(count: int, word: str) -> str:
