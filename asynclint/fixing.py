@@ -22,7 +22,7 @@ from asynclint.fix_policy import FixPolicy
 from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
-from asynclint.writing import WriteFailed, write_atomic
+from asynclint.writing import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
 
 
 @dataclass
@@ -84,31 +84,42 @@ def fix_files(
     policy: FixPolicy,
     write: bool,
 ) -> FixOutcome:
-    """Fix (or, with ``write=False``, diff) every file that has a finding the policy allows."""
+    """Fix (or, with ``write=False``, diff) every file that has a finding the policy allows.
+
+    ``--diff`` reads files as ``--fix`` does, so it refuses the same links and shows exactly
+    what ``--fix`` would write.
+    """
     outcome = FixOutcome()
     wanted = {f.path for f in findings if policy.allows_finding(f)}
+    root = Path(getattr(settings, "project_root", "."))
+    if write:
+        remove_stale_temporaries((source.path.parent for source in files), root)
     for source in files:
         if source.display not in wanted:
             continue
         try:
-            original = decode(source.path.read_bytes())
-        except (OSError, DecodeProblem) as error:
-            outcome.errors.append(f"{source.display}: cannot fix: {getattr(error, 'strerror', None) or error}")
-            continue
-        try:
+            # The writer checks that the file still holds the very bytes the fix was
+            # computed from, so an edit made meanwhile is never overwritten.
+            snapshot = read_for_fix(source.path, root)
+            original = decode(snapshot.data)
             fixed, applied = fix_text(original.text, source.display, source.path, settings, enabled_for(source), index, policy)
+            if not applied or fixed == original.text:
+                continue
+            if write:
+                write_atomic(source.path, fixed, original, snapshot)
+        except Refused as error:
+            outcome.errors.append(f"{source.display}: not fixed: {error}")
+            continue
         except FixFailed as error:
             outcome.errors.append(f"{source.display}: fix skipped, {error}")
             continue
-        if not applied or fixed == original.text:
+        except WriteFailed as error:
+            outcome.errors.append(f"{source.display}: cannot write fixed file: {error}")
             continue
-        if write:
-            try:
-                write_atomic(source.path, fixed, original)
-            except WriteFailed as error:
-                outcome.errors.append(f"{source.display}: cannot write fixed file: {error}")
-                continue
-        else:
+        except (OSError, DecodeProblem) as error:
+            outcome.errors.append(f"{source.display}: cannot fix: {getattr(error, 'strerror', None) or error}")
+            continue
+        if not write:
             outcome.diffs.append(unified_diff(original.text, fixed, source.display))
         outcome.fixed.update(report.code for report in applied)
         outcome.new_text[source.display] = fixed
