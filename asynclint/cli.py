@@ -143,7 +143,7 @@ def command(
     if fix:
         result, fixed = apply_fixes_in_place(files, result, settings, options, policy)
     by_display = {source.display: source for source in files}
-    report.write(result.findings, lambda display: read_source(by_display.get(display)),
+    report.write(result.findings, lambda display: read_source(by_display.get(display), settings),
                  lambda display: by_display[display].path if display in by_display else Path(display),
                  settings, options, result.index, fixed if fix else None)
     sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
@@ -156,16 +156,11 @@ def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
     return run(files, settings, options, progress=bar.advance if bar is not None else None)
 
 
-def read_source(source) -> Optional[str]:  # type: ignore[no-untyped-def]
+def read_source(source, settings) -> Optional[str]:  # type: ignore[no-untyped-def]
     """A checked file's current text (after --fix, the fixed text), or None if unreadable."""
-    from asynclint.analysis import DecodeProblem, decode
+    from asynclint.source import file_limit, read_text
 
-    if source is None:
-        return None
-    try:
-        return decode(source.path.read_bytes()).text
-    except (OSError, DecodeProblem):
-        return None
+    return None if source is None else read_text(source.path, file_limit(settings))
 
 
 def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from asynclint.findings import Finding
 from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
+from asynclint.source import ReadProblem, file_limit, read_file
 from asynclint.writing import WriteFailed, write_atomic
 
 
@@ -126,9 +127,9 @@ def fix_files(
         if source.display not in wanted:
             continue
         try:
-            original = decode(source.path.read_bytes())
-        except (OSError, DecodeProblem) as error:
-            outcome.errors.append(f"{source.display}: cannot fix: {getattr(error, 'strerror', None) or error}")
+            original = decode(read_file(source.path, file_limit(settings)))
+        except (ReadProblem, DecodeProblem) as error:
+            outcome.errors.append(f"{source.display}: cannot fix: {error}")
             continue
         try:
             fixed, applied = fix_text(original.text, source.display, source.path, settings, enabled_for(source), index, policy)
