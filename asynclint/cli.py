@@ -14,6 +14,7 @@ import click
 
 from asynclint import __version__
 from asynclint.codes import is_known_selector
+from asynclint.output.escape import visible
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -34,7 +35,7 @@ def split_codes(values: Sequence[str], option: str) -> List[str]:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"asynclint: error: {message}", err=True)
+    click.echo(f"asynclint: error: {visible(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -171,7 +172,7 @@ def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero)
     stream = click.get_binary_stream("stdin")
     outcome = check_stdin(stream, filename, settings, options.enabled, policy if (fix or diff) else None)
     for warning in outcome.warnings:
-        click.echo(f"asynclint: warning: {warning}", err=True)
+        click.echo(f"asynclint: warning: {visible(warning)}", err=True)
     display = filename if filename is not None else "-"
     text = outcome.text
 
@@ -232,7 +233,7 @@ def apply_fixes_in_place(files, result, settings, options, policy):  # type: ign
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
     for error in outcome.errors:
-        click.echo(f"asynclint: warning: {error}", err=True)
+        click.echo(f"asynclint: warning: {visible(error)}", err=True)
     if outcome.new_text:
         result = recheck(files, result, outcome.new_text, settings, options)
     return result, sum(outcome.fixed.values())
@@ -245,7 +246,7 @@ def show_diff(files, result, settings, options, policy, out) -> int:  # type: ig
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)
     for error in outcome.errors:
-        click.echo(f"asynclint: warning: {error}", err=True)
+        click.echo(f"asynclint: warning: {visible(error)}", err=True)
     for text in outcome.diffs:
         out.write(text)
     count = sum(outcome.fixed.values())

@@ -22,6 +22,7 @@ from asynclint.findings import Finding
 from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
+from asynclint.output.escape import visible
 from asynclint.source import ReadProblem, file_limit, read_file
 from asynclint.writing import WriteFailed, write_atomic
 
@@ -153,7 +154,7 @@ def fix_files(
 
 def unified_diff(before: str, after: str, display: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=display, tofile=display
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=visible(display), tofile=visible(display)
     )
     text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
     return text
