@@ -14,6 +14,7 @@ import click
 
 from asynclint import __version__
 from asynclint.codes import is_known_selector
+from asynclint.output.escape import visible
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -34,7 +35,7 @@ def split_codes(values: Sequence[str], option: str) -> List[str]:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"asynclint: error: {message}", err=True)
+    click.echo(f"asynclint: error: {visible(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -143,7 +144,7 @@ def command(
     if fix:
         result, fixed = apply_fixes_in_place(files, result, settings, options, policy)
     by_display = {source.display: source for source in files}
-    report.write(result.findings, lambda display: read_source(by_display.get(display)),
+    report.write(result.findings, lambda display: read_source(by_display.get(display), settings),
                  lambda display: by_display[display].path if display in by_display else Path(display),
                  settings, options, result.index, fixed if fix else None)
     sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
@@ -156,16 +157,11 @@ def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
     return run(files, settings, options, progress=bar.advance if bar is not None else None)
 
 
-def read_source(source) -> Optional[str]:  # type: ignore[no-untyped-def]
+def read_source(source, settings) -> Optional[str]:  # type: ignore[no-untyped-def]
     """A checked file's current text (after --fix, the fixed text), or None if unreadable."""
-    from asynclint.source import DecodeProblem, decode
+    from asynclint.source import file_limit, read_text
 
-    if source is None:
-        return None
-    try:
-        return decode(source.path.read_bytes()).text
-    except (OSError, DecodeProblem):
-        return None
+    return None if source is None else read_text(source.path, file_limit(settings))
 
 
 def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
@@ -176,7 +172,7 @@ def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero)
     stream = click.get_binary_stream("stdin")
     outcome = check_stdin(stream, filename, settings, options.enabled, policy if (fix or diff) else None)
     for warning in outcome.warnings:
-        click.echo(f"asynclint: warning: {warning}", err=True)
+        click.echo(f"asynclint: warning: {visible(warning)}", err=True)
     display = filename if filename is not None else "-"
     text = outcome.text
 
@@ -237,7 +233,7 @@ def apply_fixes_in_place(files, result, settings, options, policy):  # type: ign
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
     for error in outcome.errors:
-        click.echo(f"asynclint: warning: {error}", err=True)
+        click.echo(f"asynclint: warning: {visible(error)}", err=True)
     if outcome.new_text:
         result = recheck(files, result, outcome.new_text, settings, options)
     return result, sum(outcome.fixed.values())
@@ -250,7 +246,7 @@ def show_diff(files, result, settings, options, policy, out) -> int:  # type: ig
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)
     for error in outcome.errors:
-        click.echo(f"asynclint: warning: {error}", err=True)
+        click.echo(f"asynclint: warning: {visible(error)}", err=True)
     for text in outcome.diffs:
         out.write(text)
     count = sum(outcome.fixed.values())

@@ -17,8 +17,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from pathspec import GitIgnoreSpec, PathSpec
 
 from asynclint.config import DEFAULT_EXCLUDES, Settings
+from asynclint.source import ReadProblem, read_file
 
 SOURCE_SUFFIXES = (".py", ".pyi")
+# A larger .gitignore is not read: it is not a real one, and matching against it would be slow.
+GITIGNORE_LIMIT = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,9 @@ class SourceFile:
     path: Path  # filesystem path to open
     display: str  # the path as the user gave it, joined with the part below it
     explicit: bool  # named on the command line
+    # Set on a directory that could not be listed: the AIO002 message reported for it, so
+    # a run over a tree with a hole in it says so.
+    problem: str = ""
 
 
 class DiscoveryError(Exception):
@@ -65,8 +71,13 @@ class _Walker:
         self.gitignores: Dict[str, Optional[PathSpec]] = {}
 
     def add(self, path: Path, display: str, real: str, explicit: bool) -> None:
+        """One entry per real file: a name given on the command line wins, then the file's
+        own name over a symbolic link to it (``--fix`` writes the file, never through a link)."""
         key = os.path.normcase(real)
-        if key not in self.found or (explicit and not self.found[key].explicit):
+        known = self.found.get(key)
+        if known is None or (explicit and not known.explicit) or (
+            explicit == known.explicit and os.path.islink(known.path) and not os.path.islink(path)
+        ):
             self.found[key] = SourceFile(path, display, explicit)
 
     def walk_top(self, given: str) -> None:
@@ -107,30 +118,36 @@ class _Walker:
 
     def _walk(self, directory: str, display: str, layers: List[_Layer]) -> None:
         real = os.path.normcase(os.path.realpath(directory))
-        if real in self.visited:  # symlink loop, or reached twice from the command line
+        if real in self.visited:  # reached twice from the command line
             return
         self.visited.add(real)
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
-        except OSError:  # vanished or unreadable: skipped silently
+        except (FileNotFoundError, NotADirectoryError):  # vanished since its parent was listed
+            return
+        except OSError as error:
+            self._unreadable(directory, display, error)
             return
         if self.respect_gitignore and any(entry.name == ".gitignore" for entry in entries):
             layers = layers + self._gitignore_layer(directory)
         for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-                is_file = not is_dir and entry.is_file() and entry.name.endswith(SOURCE_SUFFIXES)
-            except OSError:
-                continue
-            if not (is_dir or is_file) or self._is_excluded(entry.name, is_dir, layers):
+            kind = _kind(entry)
+            if kind is None or self._is_excluded(entry.name, kind == "dir", layers):
                 continue
             shown = os.path.join(display, entry.name) if display else entry.name
-            if is_dir:
+            if kind == "dir":
                 self._walk(entry.path, shown, [(prefix + entry.name + "/", spec) for prefix, spec in layers])
             else:
                 real_file = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
                 self.add(Path(entry.path), shown, real_file, explicit=False)
+
+    def _unreadable(self, directory: str, display: str, error: OSError) -> None:
+        """A directory that cannot be listed is reported, as an unreadable file is."""
+        shown = os.path.join(display or os.curdir, "")  # "locked/": a directory, not a file
+        reason = error.strerror or type(error).__name__
+        key = os.path.normcase(os.path.realpath(directory))
+        self.found[key] = SourceFile(Path(directory), shown, False, f"cannot read directory: {reason}")
 
     def _is_excluded(self, name: str, is_dir: bool, layers: Iterable[_Layer]) -> bool:
         # A slash-free pattern such as "build" already matches at any depth, so a separate
@@ -146,6 +163,30 @@ class _Walker:
             self.gitignores[key] = _fast(_load_gitignore(key))
         spec = self.gitignores[key]
         return [("", spec)] if spec is not None else []
+
+
+def _kind(entry: "os.DirEntry[str]") -> Optional[str]:
+    """"dir" to walk into, "file" to check, None to pass over.
+
+    A symbolic link to a directory is not followed (git and ruff do not follow one either):
+    a committed ``x -> /`` would otherwise walk the whole file system, and a link within
+    the project leads to files the walk lists under their own names anyway. A link to a
+    file is checked. Anything else with a source suffix (a FIFO, a device, a socket) is
+    listed, so that the run reports it rather than passing over it in silence; the reader
+    refuses it without opening it. Only links to source files cost a ``stat`` call: the
+    other answers come with the directory listing.
+    """
+    source = entry.name.endswith(SOURCE_SUFFIXES)
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        if source and entry.is_symlink():
+            entry.stat()  # a dangling link raises
+            if entry.is_dir():
+                return None
+    except OSError:
+        return None
+    return "file" if source else None
 
 
 class _OneRegex:
@@ -182,12 +223,15 @@ def _fast(spec: Optional[PathSpec]) -> Optional[PathSpec]:
 
 
 def _load_gitignore(directory: str) -> Optional[PathSpec]:
-    """The directory's .gitignore, skipping lines pathspec rejects (git ignores them too)."""
+    """The directory's .gitignore, skipping lines pathspec rejects (git ignores them too).
+
+    Only a regular file of at most GITIGNORE_LIMIT bytes counts: a committed link to
+    ``/dev/zero`` or to a file outside the project must not be read."""
     try:
-        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
+        data = read_file(os.path.join(directory, ".gitignore"), GITIGNORE_LIMIT, follow_symlinks=False)
+    except ReadProblem:  # a link (git does not follow one either), a FIFO, too large...
         return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
     try:
         return GitIgnoreSpec.from_lines(lines)
     except Exception:

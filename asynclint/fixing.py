@@ -23,6 +23,7 @@ from asynclint.fixer import FixFailed, apply_fixes
 from asynclint.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
 from asynclint.writing import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
+from asynclint.output.escape import visible
 
 
 @dataclass
@@ -128,7 +129,7 @@ def fix_files(
 
 def unified_diff(before: str, after: str, display: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=display, tofile=display
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=visible(display), tofile=visible(display)
     )
     text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
     return text

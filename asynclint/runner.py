@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from asynclint.source import DecodeProblem, decode, file_problem
+from asynclint.source import DecodeProblem, ReadProblem, decode, file_limit, file_problem, read_file, read_text
 from asynclint.cache import (
     Cache,
     CacheCorrupt,
@@ -105,19 +105,13 @@ def check_text(text: str, display: str, path: Path, settings: object, enabled: F
 
 
 def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) -> FileResult:
-    """Read, decode and analyse one file; unreadable or undecodable files become AIO002."""
+    """Read, decode and analyse one file; what cannot be read or decoded becomes AIO002."""
+    if source.problem:  # a directory discovery could not list
+        return _only_if(enabled, file_problem(source.display, "AIO002", source.problem))
     try:
-        data = source.path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return _only_if(enabled, file_problem(source.display, "AIO002", f"cannot read file: {reason}"))
-    limit = getattr(settings, "max_file_size", 0) or 0
-    if limit and len(data) > limit:
-        message = (f"file too large to analyse: {len(data) / 1_048_576:.1f} MB "
-                   f"(the max-file-size setting allows {limit:,} bytes)")
-        result = _only_if(enabled, file_problem(source.display, "AIO002", message))
-        result.digest = digest(data)
-        return result
+        data = read_file(source.path, file_limit(settings))
+    except ReadProblem as problem:
+        return _only_if(enabled, file_problem(source.display, "AIO002", str(problem)))
     try:
         text = decode(data).text
     except DecodeProblem as error:
@@ -155,7 +149,7 @@ def build_index(results: Sequence[FileResult], text_of: TextSource) -> ProjectIn
     return ProjectIndex((r.facts for r in results if r.facts is not None), CallPositions(text_of))
 
 
-def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] = None) -> TextSource:
+def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] = None, limit: int = 0) -> TextSource:
     """Reads a file's text by its display path, for locating findings confirmed at link time."""
     paths = {source.display: source.path for source in files}
     edited = changed or {}
@@ -164,12 +158,7 @@ def text_source(files: Sequence[SourceFile], changed: Optional[Dict[str, str]] =
         if display in edited:
             return edited[display]
         path = paths.get(display)
-        if path is None:
-            return None
-        try:
-            return decode(path.read_bytes()).text
-        except (OSError, DecodeProblem):
-            return None
+        return None if path is None else read_text(path, limit)
 
     return text_of
 
@@ -200,7 +189,7 @@ def recheck(
     for i, source in enumerate(files):
         if source.display in changed:
             results[i] = analyze_text(changed[source.display], source.display, source.path, settings, codes_for(source))
-    index = build_index(results, text_source(files, changed))
+    index = build_index(results, text_source(files, changed, file_limit(settings)))
     return RunResult(link_results(results, index), len(files), results, index)
 
 
@@ -290,7 +279,7 @@ def run(
         for i, source in enumerate(files):
             key = _cache_key(source, codes_for)
             keys.append(key)
-            results[i] = _from_cache(cache, source, key, stats.get(source.display))
+            results[i] = _from_cache(cache, source, key, stats.get(source.display), file_limit(settings))
         advance(sum(1 for r in results if r is not None))
     todo = [i for i, r in enumerate(results) if r is None]
     for i, result in zip(todo, _analyse([files[i] for i in todo], settings, options, advance)):
@@ -298,7 +287,7 @@ def run(
         if cache is not None:
             _store(cache, files[i], keys[i], stats, result)
     done = [r for r in results if r is not None]
-    index = build_index(done, text_source(files))
+    index = build_index(done, text_source(files, limit=file_limit(settings)))
     if cache is None:
         return RunResult(link_results(done, index), len(files), done, index)
     pending = {source.display: result.pending for source, result in zip(files, done)}
@@ -340,7 +329,7 @@ def _relink_changed(
         entry = cache.entries.get(display)
         if entry is None or (entry.module, entry.codes) != key:
             return None
-        if _from_cache(cache, source, key, stats.get(display)) is None:
+        if _from_cache(cache, source, key, stats.get(display), file_limit(settings)) is None:
             todo.append((source, key))
     edited: Dict[str, FileResult] = {}
     moved: Set[str] = set()  # index entries the edit added, removed or changed
@@ -370,7 +359,7 @@ def _relink_changed(
         return found
 
     results = {display: result_of(display) for display in sorted(again)}
-    index = LazyProjectIndex(_facts_loader(files, place, cache, result_of), CallPositions(text_source(files)))
+    index = LazyProjectIndex(_facts_loader(files, place, cache, result_of), CallPositions(text_source(files, limit=file_limit(settings))))
     linked, read = link_recording({d: r.pending for d, r in results.items()}, index)
     findings = _in_order(results.values(), linked + [f for f in old if f.path not in again])
     for display in again:
@@ -435,12 +424,14 @@ def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
     return Cache(default_cache_dir(settings), fingerprint(settings, options.enabled))
 
 
-def _from_cache(cache: Cache, source: SourceFile, key: Tuple[str, str], stat: Optional[Stat]) -> Optional[FileResult]:
+def _from_cache(
+    cache: Cache, source: SourceFile, key: Tuple[str, str], stat: Optional[Stat], limit: int
+) -> Optional[FileResult]:
     entry = cache.lookup(source.display, key[0], key[1], stat, None)
     if entry is None and source.display in cache.entries:
         try:
-            content = digest(source.path.read_bytes())
-        except OSError:
+            content = digest(read_file(source.path, limit))
+        except ReadProblem:  # check_source says why
             return None
         entry = cache.lookup(source.display, key[0], key[1], stat, content)
     if entry is None:

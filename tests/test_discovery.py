@@ -191,12 +191,14 @@ def test_symlink_loop_terminates(project: Path) -> None:
 
 
 @needs_symlinks
-def test_symlinked_directory_is_followed(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_symlinked_directory_is_walked_only_when_named(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     touch(elsewhere, "ext.py")
-    touch(project, "a.py")
+    touch(project, "a.py", "pkg/b.py")
     os.symlink(elsewhere, project / "linked")
-    assert shown(["."], settings_for(project)) == ["a.py", "linked/ext.py"]
+    os.symlink(project / "pkg", project / "alias")  # inside the project: not followed either
+    assert shown(["."], settings_for(project)) == ["a.py", "pkg/b.py"]
+    assert shown(["linked"], settings_for(project)) == ["linked/ext.py"]
 
 
 @needs_symlinks
@@ -214,7 +216,7 @@ def test_symlinked_file_counts_once(project: Path) -> None:
     assert shown(["."], settings_for(project)) == ["a.py"]
 
 
-def test_unreadable_or_vanished_directory_is_skipped(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_directory_is_listed_and_vanished_one_skipped(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     touch(project, "a.py", "locked/b.py", "gone/c.py")
     real_scandir = os.scandir
 
@@ -227,7 +229,11 @@ def test_unreadable_or_vanished_directory_is_skipped(project: Path, monkeypatch:
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    assert shown(["."], settings_for(project)) == ["a.py"]
+    found = discover(["."], settings_for(project))
+    assert [(source.display, source.problem) for source in found] == [
+        ("a.py", ""),
+        (os.path.join("locked", ""), "cannot read directory: Permission denied"),
+    ]
 
 
 def test_directory_outside_project_root(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

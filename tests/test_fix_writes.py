@@ -211,3 +211,14 @@ def test_stale_temporaries_are_removed_and_nothing_else(run: Run) -> None:
     assert [path.name for path in run.gone if os.path.lexists(path)] == []
     assert [path.name for path in run.kept if not os.path.lexists(path)] == []
     assert (run.project / "notes.txt").read_text() == "half-written\n"
+
+
+def test_a_directory_run_fixes_the_file_not_its_link(tmp_path: Path) -> None:
+    """Discovery lists a file once; when a link to it sorts first, the file's own name is the
+    one kept, so ``--fix .`` fixes it instead of refusing the link."""
+    real = write(tmp_path / "real.py", GOOD)
+    (tmp_path / "alias.py").symlink_to("real.py")
+    done = fix(tmp_path, ".")
+    assert warnings(done.stderr) == [], done.stderr
+    assert_fixed(real)
+    assert (tmp_path / "alias.py").is_symlink()

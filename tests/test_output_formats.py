@@ -5,15 +5,18 @@ One project is checked once per format; each test reads the shared output.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
 
 from asynclint.codes import RULES
+from conftest import run_cli
 
 ASYNCLINT = shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
 
@@ -185,3 +188,67 @@ def test_show_source_with_another_format_is_a_usage_error(project: Path) -> None
     done = run(project, "--show-source", "--format", "json")
     assert done.returncode == 2
     assert done.stdout == "" and len(done.stderr.splitlines()) == 1
+
+
+# -- file names that are not valid UTF-8 or hold control characters (issue 19, item 10) -------
+
+SLEEPS = "import time\n\n\nasync def nap():\n    time.sleep(1)\n    await nap()\n"
+# name on disk -> how text, github and json show it (json: the decoded string) and the SARIF URI
+ODD_NAMES = {
+    b"bad\xff.py": ("bad\\xff.py", "bad\\xff.py", "bad\\xff.py", "bad%FF.py"),
+    b"new\nline.py": ("new\\nline.py", "new%0Aline.py", "new\nline.py", "new%0Aline.py"),
+    b"tab\there.py": ("tab\\there.py", "tab\\there.py", "tab\there.py", "tab%09here.py"),
+    b"esc\x1b[2J.py": ("esc\\x1b[2J.py", "esc\\x1b[2J.py", "esc\x1b[2J.py", "esc%1B%5B2J.py"),
+}
+
+
+@pytest.fixture(scope="module")
+def odd_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("odd_names")
+    (root / "good.py").write_text(SLEEPS, encoding="utf-8")
+    for name in ODD_NAMES:
+        try:
+            with open(os.path.join(os.fsencode(root), name), "wb") as handle:
+                handle.write(SLEEPS.encode())
+        except (OSError, ValueError):
+            pytest.skip(f"the file system does not accept the name {name!r}")
+    return root
+
+
+def odd_run(root: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+    done = run_cli(["--no-cache", "--select", "ALL", *args, "."], cwd=root)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "" or args[:1] == ("--diff",)
+    assert "\\ud" not in done.stdout  # no lone surrogate, escaped or not
+    return done
+
+
+def test_odd_names_in_text_output(odd_project: Path) -> None:
+    lines = odd_run(odd_project).stdout.splitlines()
+    expected = sorted(["good.py"] + [shown[0] for shown in ODD_NAMES.values()])
+    assert sorted(line.split(":5:5: AIO100 ")[0] for line in lines[:len(expected)]) == expected
+    assert lines[len(expected)] == f"Found {len(expected)} problems."
+
+
+def test_odd_names_in_json_output(odd_project: Path) -> None:
+    paths = [f["path"] for f in json.loads(odd_run(odd_project, "--format", "json").stdout)]
+    assert sorted(paths) == sorted(["good.py"] + [shown[2] for shown in ODD_NAMES.values()])
+
+
+def test_odd_names_in_sarif_output(odd_project: Path) -> None:
+    log = json.loads(odd_run(odd_project, "--format", "sarif").stdout)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
+    assert sorted(uris) == sorted(["good.py"] + [shown[3] for shown in ODD_NAMES.values()])
+    for name, shown in ODD_NAMES.items():  # the URI names the real file
+        assert urllib.parse.unquote_to_bytes(shown[3]) == name
+
+
+def test_odd_names_in_github_output(odd_project: Path) -> None:
+    lines = odd_run(odd_project, "--format", "github").stdout.splitlines()
+    files = [line[len("::error file="):].split(",line=")[0] for line in lines]
+    assert sorted(files) == sorted(["good.py"] + [shown[1] for shown in ODD_NAMES.values()])
+
+
+def test_odd_names_in_diff_headers(odd_project: Path) -> None:
+    headers = [line for line in odd_run(odd_project, "--diff").stdout.splitlines() if line.startswith("--- ")]
+    assert sorted(headers) == sorted(["--- good.py"] + [f"--- {shown[0]}" for shown in ODD_NAMES.values()])

@@ -4,6 +4,11 @@ from __future__ import annotations
 from typing import List, TextIO
 
 from asynclint.findings import Finding
+from asynclint.output.escape import visible
+
+# Escaped as GitHub's spec says (%0D, %0A), so a file name with a newline still names the
+# file; every other character ``visible`` escapes cannot be carried and is shown escaped.
+_OWN_ESCAPES = "\r\n"
 
 
 def escape_data(text: str) -> str:
@@ -21,7 +26,7 @@ def write_github(findings: List[Finding], out: TextIO) -> None:
         properties = ",".join(
             f"{key}={escape_property(str(value))}"
             for key, value in (
-                ("file", f.path.replace("\\", "/")),
+                ("file", visible(f.path.replace("\\", "/"), keep=_OWN_ESCAPES)),
                 ("line", f.line),
                 ("col", f.column),
                 ("endLine", f.end_line),
@@ -29,4 +34,4 @@ def write_github(findings: List[Finding], out: TextIO) -> None:
                 ("title", f.code),
             )
         )
-        out.write(f"::error {properties}::{escape_data(f.message)}\n")
+        out.write(f"::error {properties}::{escape_data(visible(f.message, keep=_OWN_ESCAPES))}\n")

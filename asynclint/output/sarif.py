@@ -17,6 +17,7 @@ from urllib.parse import quote
 from asynclint import __version__
 from asynclint.codes import RULES
 from asynclint.findings import Finding
+from asynclint.output.escape import encodable
 from asynclint.rule_docs import page_or_summary, rule_page
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -70,11 +71,15 @@ def _first_paragraph(page: Optional[str]) -> str:
 
 
 def artifact_uri(path: str) -> str:
-    """Relative paths stay relative (forward slashes); absolute ones become file URIs."""
+    """Relative paths stay relative (forward slashes); absolute ones become file URIs.
+
+    The name's bytes as the file system holds them are percent-encoded (RFC 3986), so the
+    URI names the real file even when its name is not UTF-8 or holds a newline.
+    """
     posix = path.replace("\\", "/")
     if os.path.isabs(path):
-        return "file://" + quote(posix if posix.startswith("/") else "/" + posix)
-    return quote(posix[2:] if posix.startswith("./") else posix)
+        return "file://" + quote(os.fsencode(posix if posix.startswith("/") else "/" + posix))
+    return quote(os.fsencode(posix[2:] if posix.startswith("./") else posix))
 
 
 def region(finding: Finding) -> dict:
@@ -92,12 +97,12 @@ def sarif_result(finding: Finding, edits: Optional[List[Edit]]) -> dict:
         "ruleId": finding.code,
         "ruleIndex": _RULE_INDEX.get(finding.code, 0),
         "level": "error",
-        "message": {"text": finding.message},
+        "message": {"text": encodable(finding.message)},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(finding)}}],
     }
     if finding.fix is not None and edits:
         result["fixes"] = [{
-            "description": {"text": finding.fix.message},
+            "description": {"text": encodable(finding.fix.message)},
             "artifactChanges": [{
                 "artifactLocation": {"uri": uri},
                 "replacements": [

@@ -7,6 +7,7 @@ from typing import List, Optional, TextIO
 from asynclint.codes import RULES
 from asynclint.findings import Finding
 from asynclint.fix_policy import FixPolicy
+from asynclint.output.escape import visible
 
 
 def _plural(count: int, word: str) -> str:
@@ -15,11 +16,13 @@ def _plural(count: int, word: str) -> str:
 
 
 def write_findings(findings: List[Finding], out: TextIO, policy: Optional[FixPolicy] = None) -> None:
-    """One line per finding; ``[*]`` marks those a ``--fix`` run with these options would fix."""
+    """One line per finding, whatever the file is called (see ``escape``); ``[*]`` marks
+    those a ``--fix`` run with these options would fix."""
     for finding in findings:
         fixable = policy.allows_finding(finding) if policy is not None else finding.fix is not None
         marker = " [*]" if fixable else ""
-        out.write(f"{finding.path}:{finding.line}:{finding.column}: {finding.code}{marker} {finding.message}\n")
+        path, message = visible(finding.path), visible(finding.message)
+        out.write(f"{path}:{finding.line}:{finding.column}: {finding.code}{marker} {message}\n")
 
 
 def write_summary(
