@@ -80,7 +80,7 @@ def insert_await(node: cst.Call, ctx: Context, message: str = "Add `await`") -> 
     if not await_allowed(ctx):
         return None
     parens = _needs_parens(ctx, node)
-    return Fix("safe", message, lambda editor: editor.replace(node, lambda new: _await(new, parens)))
+    return Fix("unsafe", message, lambda editor: editor.replace(node, lambda new: _await(new, parens)))
 
 
 def await_sleep(node: cst.Call, ctx: Context) -> Optional[Fix]:
@@ -93,7 +93,7 @@ def await_sleep(node: cst.Call, ctx: Context) -> Optional[Fix]:
         aio = editor.asyncio_name()
         editor.replace(node, lambda new: _await(new.with_changes(func=_attr(aio, "sleep")), parens))
 
-    return Fix("safe", "Replace with `await asyncio.sleep(...)`", edit)
+    return Fix("unsafe", "Replace with `await asyncio.sleep(...)`", edit)
 
 
 def to_thread(node: cst.Call, ctx: Context) -> Optional[Fix]:

@@ -99,7 +99,7 @@ def test_stdin_finds_configuration_from_the_paths_directory(project: Path, tmp_p
 
 
 def test_stdin_fix_prints_the_fixed_source(project: Path) -> None:
-    code, out, err = asynclint("--stdin-filename", "src/mod.py", "--fix", cwd=project, stdin=BAD.encode())
+    code, out, err = asynclint("--stdin-filename", "src/mod.py", "--fix", "--unsafe-fixes", cwd=project, stdin=BAD.encode())
     assert code == 0, err
     assert out == FIXED
     assert "1 fixed, 0 remaining" in err
@@ -107,12 +107,13 @@ def test_stdin_fix_prints_the_fixed_source(project: Path) -> None:
 
 
 def test_stdin_fix_reports_what_remains_on_stderr(project: Path) -> None:
-    source = BAD + "\n\nasync def drop():\n    asyncio.create_task(nap())\n    await nap()\n"
+    """The safe AIO501 fix is applied; AIO100's and AIO300's fixes are unsafe, so both remain."""
+    source = "import asyncio\n" + BAD + "\n\nasync def drop():\n    loop = asyncio.get_event_loop()\n    asyncio.create_task(nap())\n    await nap()\n"
     code, out, err = asynclint("--fix", "-", cwd=project, stdin=source.encode())
     assert code == 1
-    assert "await asyncio.sleep(1)" in out and "asyncio.create_task(nap())" in out
+    assert "loop = asyncio.get_running_loop()" in out and "time.sleep(1)" in out and "asyncio.create_task(nap())" in out
     remaining = [line for line in err.splitlines() if line.startswith("-:")]
-    assert len(remaining) == 1 and " AIO300 " in remaining[0]
+    assert len(remaining) == 2 and " AIO100 " in remaining[0] and " AIO300 " in remaining[1], err
 
 
 def test_stdin_that_cannot_be_decoded_is_one_finding(project: Path) -> None:

@@ -138,7 +138,7 @@ def test_line_endings_bom_and_tabs(tmp_path: Path, name: str) -> None:
     found = sorted(f["line"] for f in by_file(findings)[name] if f["code"] == "AIO100")
     assert found == lines
 
-    fixed = run_cli(["--select", "AIO100", "--fix", "-j", "1", name], cwd=tmp_path, timeout=TIMEOUT)
+    fixed = run_cli(["--select", "AIO100", "--fix", "--unsafe-fixes", "-j", "1", name], cwd=tmp_path, timeout=TIMEOUT)
     assert "Traceback" not in fixed.stderr
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     after = (tmp_path / name).read_bytes()
@@ -382,7 +382,7 @@ def test_read_only_file_under_fix_is_left_alone(tmp_path: Path) -> None:
     write(tmp_path / "good.py", GOOD)
     locked.chmod(0o444)
     try:
-        done = run_cli(["--select", "AIO100", "--fix", "-j", "1", "."], cwd=tmp_path, timeout=TIMEOUT)
+        done = run_cli(["--select", "AIO100", "--fix", "--unsafe-fixes", "-j", "1", "."], cwd=tmp_path, timeout=TIMEOUT)
         assert "Traceback" not in done.stderr
         assert locked.read_text() == GOOD, "a read-only file was rewritten"
     finally:
@@ -426,7 +426,7 @@ def test_disk_full_under_fix_leaves_originals_and_no_temp_files(tmp_path: Path) 
     first = write(tmp_path / "first.py", GOOD)
     second = write(tmp_path / "second.py", GOOD.replace("nap", "doze"))
     before = {p.name: p.read_bytes() for p in (first, second)}
-    done = subprocess.run([sys.executable, "-c", DISK_FULL, "--select", "AIO100", "--fix", "-j", "1", "."],
+    done = subprocess.run([sys.executable, "-c", DISK_FULL, "--select", "AIO100", "--fix", "--unsafe-fixes", "-j", "1", "."],
                           cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
     assert "Traceback" not in done.stderr
     assert {p.name: p.read_bytes() for p in (first, second)} == before

@@ -71,7 +71,7 @@ def test_hooks_fail_fix_and_pass(tmp_path: Path) -> None:
         "      - id: asynclint\n"
         "        args: [--select, ALL]\n"
         "      - id: asynclint-fix\n"
-        "        args: [--select, ALL]\n"
+        "        args: [--select, ALL, --unsafe-fixes]\n"
         "        stages: [manual]\n"
     )
     git(project, "init", "-q")
