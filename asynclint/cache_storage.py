@@ -21,7 +21,7 @@ import secrets
 import stat
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
 try:  # POSIX
     import fcntl
@@ -71,7 +71,8 @@ def machine_key() -> Optional[bytes]:
 def read_key(path: Path) -> Optional[bytes]:
     """None if there is no key yet; raises OSError for a key that cannot be trusted."""
     try:
-        data = read_regular(path, lambda info: _mine(info) and info.st_size == KEY_SIZE)
+        with open_regular(path, lambda info: _mine(info) and info.st_size == KEY_SIZE) as handle:
+            data = handle.read(KEY_SIZE + 1)
     except FileNotFoundError:
         return None
     if len(data) != KEY_SIZE:
@@ -101,25 +102,14 @@ def _mine(info: os.stat_result) -> bool:
     return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
 
 
-def read_regular(path: Path, accept: Callable[[os.stat_result], bool] = lambda info: True) -> bytes:
-    """The bytes of a regular file opened without following a symlink; raises OSError."""
+def open_regular(path: Path, accept: Callable[[os.stat_result], bool] = lambda info: True) -> BinaryIO:
+    """A binary file object for a regular file that ``accept``s, opened without following a
+    symlink (and without blocking on a FIFO); raises OSError."""
     fd = os.open(path, _READ)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or not accept(info):
             raise Unsafe(f"{path}: not a regular file of this user")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
-    finally:
-        os.close(fd)
-
-
-def open_regular(path: Path):  # type: ignore[no-untyped-def]
-    """A binary file object for a regular file, opened without following a symlink."""
-    fd = os.open(path, _READ)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Unsafe(f"{path}: not a regular file")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -239,14 +241,49 @@ def test_a_fifo_in_the_cache_does_not_hang_a_run(project: Path, home: Dict[str, 
 # -- (c) concurrent runs never leave the cache wrong --------------------------------------
 
 
+def test_an_update_that_fails_part_way_leaves_the_last_cache_whole(tmp_path: Path, home: Dict[str, str]) -> None:
+    """A run whose cache cannot be written whole (a file size limit of half the largest
+    cache file stands in for a full disk or a run killed while writing) keeps the last
+    complete cache. Replacing the per-file entries and then failing to replace the linked
+    findings made the next runs report the findings of before the edit: here, none of the
+    AIO110 findings the edit brings."""
+    root = tmp_path / "project"
+    make_project(root, modules=20, calls=40)
+    util = root / "shop" / "util.py"
+    slow = lint(root, home, "--no-cache")
+    lint(root, home)
+    largest = max(path.stat().st_size for path in (root / ".asynclint_cache").rglob("*") if path.is_file())
+    util.write_text(FAST)
+    lint(root, home)  # the cache now holds util.py's fast helper, and no AIO110
+    util.write_text(SLOW)
+    done = subprocess.run(
+        [str(find_asynclint()), "--format", "json", "shop"], cwd=root, env={**os.environ, **home},
+        capture_output=True, text=True, timeout=300, preexec_fn=_file_size_limit(largest // 2),
+    )
+    assert done.returncode == 1 and done.stderr == ""
+    assert sum(f["code"] == "AIO110" for f in json.loads(done.stdout)) == 800
+    assert lint(root, home) == slow
+    assert not [path for path in (root / ".asynclint_cache").rglob(".tmp-*")]
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """For the child: writes past ``limit`` bytes fail with EFBIG instead of killing it."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
 def test_concurrent_runs_never_leave_the_cache_wrong(tmp_path: Path, home: Dict[str, str]) -> None:
     """Each trial edits util.py (its helper blocks, or no longer does: every handler's
     AIO110 findings come or go), starts two runs a moment apart, and then checks a third,
     cached run against a run without the cache. A run that read one part of the cache
     before another run replaced it and the other part after reported, and then kept, the
     findings of before the edit; that takes the second run's reading to meet the first's
-    writing, so the second starts a random moment later. (On the old code, 1 in about 30
-    trials went wrong: this test fails there in some runs only.)"""
+    writing, so the second starts a random moment later. On the old code this failed only
+    on a busy machine (a run preempted between its two reads), in about 1 trial of 30: it
+    guards against regressions; the test above shows the same fault every time."""
     root = tmp_path / "project"
     make_project(root, modules=60, calls=5)
     expected = {}
