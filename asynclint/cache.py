@@ -1,14 +1,20 @@
 """Per-file results and index facts, kept between runs and keyed by file content.
 
-Two files per configuration live in the cache directory: the per-file entries (findings,
-pending findings and index facts of each file, with its content hash and stat), one line
-per file, and the linked findings of the last run with the stat of every file it covered,
-followed by a line per file naming the index entries its linking looked up. A run where
-no file changed reads only the first line of the second file. A run where some changed
-re-analyses just those and links them again, plus the files whose messages cite a line
-elsewhere and, if the edit changed index entries, the files that looked one of them up,
-decoding no more entries than linking them reaches. So a change to an imported file
-updates the findings of the files that use what changed, and only theirs.
+One file per configuration lives in the cache directory, in two parts: the linked findings
+of the last run with the stat of every file it covered, followed by a line per file naming
+the index entries its linking looked up; then the per-file entries (findings, pending
+findings and index facts of each file, with its content hash and stat), one line per file.
+A run where no file changed reads only the first part and parses only its first line. A
+run where some changed re-analyses just those and links them again, plus the files whose
+messages cite a line elsewhere and, if the edit changed index entries, the files that
+looked one of them up, decoding no more entries than linking them reaches. So a change to
+an imported file updates the findings of the files that use what changed, and only theirs.
+
+The file is replaced whole, by one rename, under a writers' lock, and a run reads both
+parts from the one file it opened: it sees one run's cache, never a mix of two. Its first
+line holds an HMAC of each part, made with this user's key on this machine
+(``cache_storage``), checked before anything in the part is used; the second part's HMAC
+covers the first's, so the two parts of different files never pass as one.
 
 The format is JSON, never pickle: a cache file may be corrupt or written by someone else,
 so it is parsed as data, checked while decoding, and discarded whole if anything is off.
@@ -17,19 +23,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import os
-import tempfile
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from asynclint import __version__
+from asynclint.cache_storage import check_names, machine_key, make_directory, open_regular, replace, writer_lock
 from asynclint.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
 
 Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes
-_FORMAT = 3
+_FORMAT = 4
 # A file modified within this long before its stat was recorded may change again without
 # its mtime moving (coarse timestamps): such a stat is not trusted, the content is hashed.
 _RACY_NS = 2_000_000_000
@@ -204,34 +212,109 @@ def decode_names(texts: Iterable[str]) -> List[List[str]]:
 _DECODER = json.JSONDecoder()
 
 
+def open_cache(directory: Path, key: str) -> Optional["Cache"]:
+    """The cache of configuration ``key`` in ``directory``, or None when this run must not
+    use one: no key can be had, or a name the cache uses is a symlink or not this user's
+    directory. Nothing is said: the run is only slower."""
+    secret = machine_key()
+    if secret is None:
+        return None
+    cache = Cache(directory, key, secret)
+    try:
+        check_names([directory, cache.folder], [cache.path, cache.lock_path] + [directory / name for name in _MARKS])
+    except OSError:
+        return None
+    return cache
+
+
+_HEADER_LIMIT = 4096
+_MAC = re.compile(r"[0-9a-f]{64}")
+
+
 class Cache:
     """The cache of one configuration; loading never raises, saving never raises."""
 
-    def __init__(self, directory: Path, key: str) -> None:
+    def __init__(self, directory: Path, key: str, secret: bytes) -> None:
         self.directory = directory
         self.key = key
         self.entries: Dict[str, Entry] = {}
-        self.dirty = False
+        self._secret = secret
+        self._handle: Any = None  # the file being read, so both parts come from one file
+        self._linked: Optional[bytes] = None
+        self._macs: Tuple[str, str] = ("", "")
+        self._state = "unread"  # then "linked" (first part read) and "done"
 
     @property
-    def _files_path(self) -> Path:
-        return self.directory / __version__ / f"{self.key}.files.jsonl"
+    def folder(self) -> Path:
+        return self.directory / __version__
 
     @property
-    def _linked_path(self) -> Path:
-        return self.directory / __version__ / f"{self.key}.linked.jsonl"
+    def path(self) -> Path:
+        return self.folder / f"{self.key}.jsonl"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / f"{self.key}.lock"
 
     # -- reading ---------------------------------------------------------------------------
 
+    def read_parts(self) -> Tuple[Optional[bytes], Optional[bytes]]:
+        """Both parts of the cache file, each None unless it is authentic."""
+        return self._linked_part(), self._entries_part()
+
+    def _linked_part(self) -> Optional[bytes]:
+        if self._state == "unread":
+            self._state = "linked"
+            try:
+                self._handle = open_regular(self.path)
+                length, self._macs = _header(self._handle.readline(_HEADER_LIMIT))
+                blob = self._handle.read(length)
+                if len(blob) == length and hmac.compare_digest(self._macs[0], self._mac("linked", blob)):
+                    self._linked = blob
+            except (OSError, ValueError, RecursionError):
+                pass
+            if self._linked is None:
+                self.close()
+        return self._linked
+
+    def _entries_part(self) -> Optional[bytes]:
+        """Read once, from the file the first part came from."""
+        if self._linked_part() is None or self._state == "done":
+            return None
+        self._state = "done"
+        try:
+            blob = self._handle.read()
+        except OSError:
+            return None
+        finally:
+            self.close()
+        return blob if hmac.compare_digest(self._macs[1], self._mac("entries " + self._macs[0], blob)) else None
+
+    def _mac(self, part: str, blob: bytes) -> str:
+        """Bound to the configuration and the part, so no authentic part stands in for another."""
+        h = hmac.new(self._secret, f"asynclint cache {_FORMAT} {self.key} {part}\n".encode(), hashlib.sha256)
+        h.update(blob)
+        return h.hexdigest()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __del__(self) -> None:
+        self.close()
+
     def previous_run(self) -> Optional[PreviousRun]:
         """Parses the first line only: a warm run needs the stats and findings, not the reads."""
-        try:
-            with open(self._linked_path, "rb") as handle:
-                head, _, reads = handle.read().partition(b"\n")
-            data = json.loads(head.decode("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        blob = self._linked_part()
+        if blob is None:
             return None
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        head, _, reads = blob.partition(b"\n")
+        try:
+            data = json.loads(head.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict):
             return None
         stats, findings = data.get("stats"), data.get("findings")
         if not isinstance(stats, dict) or not isinstance(findings, list):
@@ -245,17 +328,13 @@ class Cache:
 
         Only the first element of each line is parsed here; the result is kept as text.
         """
-        try:
-            with open(self._files_path, "rb") as handle:
-                lines = handle.read().decode("utf-8").split("\n")
-        except (OSError, UnicodeDecodeError):
-            self.entries = {}
+        self.entries = {}
+        blob = self._entries_part()
+        if blob is None:
             return
         try:
-            if json.loads(lines[0]) != {"format": _FORMAT}:
-                raise ValueError("foreign cache")
             entries = {}
-            for line in lines[1:]:
+            for line in blob.decode("utf-8").split("\n"):
                 if not line:
                     continue
                 if not (line.startswith("[[") and line.endswith("]")):
@@ -269,8 +348,7 @@ class Cache:
                 entries[_s(display)] = Entry(stat, _s(content), _s(module), _s(codes), line[end + 1:-1], line)
             self.entries = entries
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
-            self.entries = {}
-            self.dirty = True
+            pass
 
     def lookup(self, display: str, module: str, codes: str, stat: Optional[Stat], content: Optional[str]) -> Optional[Entry]:
         """The cached entry for a file, if its stat is trusted or its ``content`` digest matches."""
@@ -282,7 +360,6 @@ class Cache:
         if content is not None and entry.digest == content:
             entry.stat = _trusted(stat)
             entry.line = ""
-            self.dirty = True
             return entry
         return None
 
@@ -291,31 +368,45 @@ class Cache:
     def store(self, display: str, module: str, codes: str, stat: Optional[Stat], content: str, text: str) -> None:
         """``text`` is the JSON of ``encode_result``'s lists."""
         self.entries[display] = Entry(_trusted(stat), content, module, codes, text)
-        self.dirty = True
 
     def save(self, stats: Dict[str, Optional[Stat]], findings: Sequence[Finding], reads: Dict[str, str]) -> None:
-        """Write both files atomically; a cache that cannot be written is simply not kept.
+        """Replace the cache file; a cache that cannot be written is simply not kept.
 
         A stat too recent to trust is recorded as unknown: the next run hashes that file.
         """
+        recorded = {display: _listed(_trusted(stat)) for display, stat in stats.items()}
+        head = json.dumps({"stats": recorded, "findings": [encode_finding(f) for f in findings]}, separators=(",", ":"))
+        lines = [head] + [f"[{json.dumps(d)},{names}]" for d, names in reads.items() if d in stats]
+        entries = "".join(e.encode(display) + "\n" for display, e in self.entries.items() if display in stats)
         try:
-            folder = self.directory / __version__
-            folder.mkdir(parents=True, exist_ok=True)
-            _mark(self.directory)
-            if self.dirty:
-                lines = [json.dumps({"format": _FORMAT})]
-                lines += [e.encode(display) for display, e in self.entries.items() if display in stats]
-                _write(self._files_path, ("\n".join(lines) + "\n").encode("utf-8"))
-            recorded = {display: _listed(_trusted(stat)) for display, stat in stats.items()}
-            head = json.dumps({
-                "format": _FORMAT,
-                "stats": recorded,
-                "findings": [encode_finding(f) for f in findings],
-            }, separators=(",", ":"))
-            lines = [head] + [f"[{json.dumps(d)},{names}]" for d, names in reads.items() if d in stats]
-            _write(self._linked_path, ("\n".join(lines) + "\n").encode("utf-8"))
+            self.write_parts(("\n".join(lines) + "\n").encode("utf-8"), entries.encode("utf-8"))
         except OSError:
             return
+
+    def write_parts(self, linked: bytes, entries: bytes) -> None:
+        """Under the writers' lock, one rename replaces the whole file. Raises OSError."""
+        self.close()  # Windows cannot replace a file that is open
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        make_directory(self.directory)
+        _mark(self.directory)
+        make_directory(self.folder)
+        mac = self._mac("linked", linked)
+        header = {"format": _FORMAT, "linked": len(linked), "macs": [mac, self._mac("entries " + mac, entries)]}
+        with writer_lock(self.lock_path):
+            replace(self.path, [json.dumps(header).encode() + b"\n", linked, entries])
+
+
+def _header(line: bytes) -> Tuple[int, Tuple[str, str]]:
+    """The first part's length and both parts' HMACs; raises ValueError."""
+    data = json.loads(line.decode("utf-8"))
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ValueError("foreign cache")
+    length, macs = data.get("linked"), data.get("macs")
+    if type(length) is not int or length < 0 or type(macs) is not list or len(macs) != 2:
+        raise ValueError("bad header")
+    if not all(type(mac) is str and _MAC.fullmatch(mac) for mac in macs):
+        raise ValueError("bad header")
+    return length, (macs[0], macs[1])
 
 
 def codes_key(codes: Iterable[str]) -> str:
@@ -338,32 +429,19 @@ def _listed(stat: Optional[Stat]) -> Optional[list]:
     return None if stat is None else list(stat)
 
 
-def _write(path: Path, blob: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-        os.replace(temp, path)
-    except BaseException:
-        _remove(Path(temp))
-        raise
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
+_MARKS = {
+    ".gitignore": b"# Created by asynclint automatically.\n*\n",
+    "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n# This is asynclint's cache.\n",
+}
 
 
 def _mark(directory: Path) -> None:
     """Keep the cache out of version control and backups, as other tools' caches are."""
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Created by asynclint automatically.\n*\n")
-    tag = directory / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# This is asynclint's cache.\n")
+    for name, text in _MARKS.items():
+        path = directory / name
+        check_names([], [path])
+        if not os.path.lexists(path):
+            replace(path, [text], 0o644)
 
 
 # -- encoding results as JSON-ready lists --------------------------------------------------

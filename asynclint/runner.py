@@ -31,6 +31,7 @@ from asynclint.cache import (
     encode_names,
     encode_result,
     fingerprint,
+    open_cache,
     stat_of,
 )
 from asynclint.dependencies import changed_keys, link_recording, reading_any
@@ -421,7 +422,7 @@ def _isolated(source: SourceFile, settings: object, options: RunOptions, context
 def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
     if not options.cache:
         return None
-    return Cache(default_cache_dir(settings), fingerprint(settings, options.enabled))
+    return open_cache(default_cache_dir(settings), fingerprint(settings, options.enabled))
 
 
 def _from_cache(

@@ -11,11 +11,12 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
 
 from asynclint import runner
+from asynclint.cache import Cache
 from asynclint.config import load_settings
 from asynclint.dependencies import changed_keys, reading_any
 from asynclint.discovery import discover
@@ -146,17 +147,35 @@ def test_a_module_that_gains_its_first_function_reaches_the_files_that_looked_fo
     assert rows(after) == rows(lint(project, cache=False))
 
 
+def cache_of(root: Path) -> Cache:
+    """The run's cache, to read and rewrite its parts as authentic (signed) files."""
+    settings = load_settings(start=root)
+    cache = runner._open_cache(settings, dataclasses.replace(options_for(settings, 1), cache=True))
+    assert cache is not None
+    return cache
+
+
+def cache_parts(root: Path) -> Tuple[str, str]:
+    linked, entries = cache_of(root).read_parts()
+    assert linked is not None and entries is not None, "the last run's cache is authentic"
+    return linked.decode(), entries.decode()
+
+
+def write_cache(root: Path, linked: str, entries: str) -> None:
+    cache_of(root).write_parts(linked.encode(), entries.encode())
+
+
 def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Path) -> None:
     expected = rows(lint(project, cache=False))
     lint(project)
-    entries = next((project / ".asynclint_cache").rglob("*.files.jsonl"))
-    lines = entries.read_text().splitlines()
+    linked, entries = cache_parts(project)
+    lines = entries.splitlines()
     decoder = json.JSONDecoder()
-    for i, line in enumerate(lines[1:], start=1):
+    for i, line in enumerate(lines):
         head, end = decoder.raw_decode(line, 1)
         if head[3] == "shop.util":  # linking the edited handler reaches util's facts
             lines[i] = line[:end] + ",[not json]]"
-    entries.write_text("\n".join(lines) + "\n")
+    write_cache(project, linked, "\n".join(lines) + "\n")
     target = project / "shop" / "handler_2.py"
     rewrite(target, target.read_text() + "# an edit\n")
     assert rows(lint(project)) == expected
@@ -167,9 +186,8 @@ def test_a_corrupt_entry_met_while_linking_falls_back_to_a_full_run(project: Pat
 )
 def test_a_corrupt_record_of_lookups_falls_back_to_a_full_link(project: Path, monkeypatch: pytest.MonkeyPatch, reads: str) -> None:
     lint(project)
-    linked = next((project / ".asynclint_cache").rglob("*.linked.jsonl"))
-    head = linked.read_text().split("\n")[0]
-    linked.write_text(head + "\n" + reads + "\n")
+    linked, entries = cache_parts(project)
+    write_cache(project, linked.split("\n")[0] + "\n" + reads + "\n", entries)
     util = project / "shop" / "util.py"
     rewrite(util, FAST)
     spy = Spy(monkeypatch)
@@ -180,12 +198,11 @@ def test_a_corrupt_record_of_lookups_falls_back_to_a_full_link(project: Path, mo
 
 def test_lines_of_unchanged_files_are_written_back_byte_for_byte(project: Path) -> None:
     lint(project)
-    entries = next((project / ".asynclint_cache").rglob("*.files.jsonl"))
-    before = entries.read_text().splitlines()
+    before = cache_parts(project)[1].splitlines()
     target = project / "shop" / "handler_9.py"
     rewrite(target, target.read_text() + "# an edit\n")
     lint(project)
-    after = entries.read_text().splitlines()
+    after = cache_parts(project)[1].splitlines()
     changed = [line for line in after if line not in before]
     assert len(after) == len(before) and len(changed) == 1 and "handler_9.py" in changed[0]
 
