@@ -120,6 +120,21 @@ def analyze(
         return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
     except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
         return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
+    return analyze_tree(module, text, display, module_name, is_package, settings, enabled, index)
+
+
+def analyze_tree(
+    module: cst.Module,
+    text: str,
+    display: str,
+    module_name: str,
+    is_package: bool,
+    settings: object,
+    enabled: FrozenSet[str],
+    index: Optional[ProjectIndex] = None,
+) -> Analysis:
+    """``analyze`` for a parsed file; ``text`` is ``module``'s code. A tree too deep for the
+    default recursion limit (a long chain) is walked again with room to recurse."""
     try:
         return deep.retried(_checked, module, text, display, module_name, is_package, settings, enabled, index)
     except RecursionError:
@@ -136,7 +151,7 @@ def _checked(
     enabled: FrozenSet[str],
     index: Optional[ProjectIndex],
 ) -> Analysis:
-    """The checks' results for a parsed file. Runs again, deep, if it runs out of recursion."""
+    """The checks' results for a parsed file. A RecursionError propagates, for a deep retry."""
     ctx = Context(module, module_name, Resolver(module_name, is_package), settings, set(enabled))
     walker = Walker(checks_for(set(enabled), settings), ctx)
     try:
