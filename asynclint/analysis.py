@@ -10,7 +10,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -102,56 +102,46 @@ def analyze(
     settings: object,
     enabled: FrozenSet[str],
     index: Optional[ProjectIndex] = None,
+    module: Optional[cst.Module] = None,
 ) -> Analysis:
-    """Parse ``text`` and run every enabled check over it in one walk.
+    """Parse ``text`` (unless its tree is given as ``module``) and run every enabled check
+    over it in one walk.
 
     With ``index`` (fix mode), findings that depend on the project index are confirmed
-    now and kept as reports with their nodes, so their fixes can be applied.
+    now and kept as reports with their nodes, so their fixes can be applied. A tree too deep
+    for the default recursion limit (a long chain) is walked again with room to recurse.
     """
+    if module is None:
+        try:
+            module = parse(text)
+        except cst.ParserSyntaxError as error:
+            module, problem = _unparsed(text, display, error)
+            if module is None:
+                return Analysis(None, findings=[problem])
+        except TooDeep as error:
+            return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
+        except RecursionError:
+            return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
+        except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
+            return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
     try:
-        module = parse(text)
-    except cst.ParserSyntaxError as error:
-        module, problem = _unparsed(text, display, error)
-        if module is None:
-            return Analysis(None, findings=[problem])
-    except TooDeep as error:
-        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
-    except RecursionError:
-        return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
-    except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
-        return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
-    return analyze_tree(module, text, display, module_name, is_package, settings, enabled, index)
-
-
-def analyze_tree(
-    module: cst.Module,
-    text: str,
-    display: str,
-    module_name: str,
-    is_package: bool,
-    settings: object,
-    enabled: FrozenSet[str],
-    index: Optional[ProjectIndex] = None,
-) -> Analysis:
-    """``analyze`` for a parsed file; ``text`` is ``module``'s code. A tree too deep for the
-    default recursion limit (a long chain) is walked again with room to recurse."""
-    try:
-        return deep.retried(_checked, module, text, display, module_name, is_package, settings, enabled, index)
+        return deep.retried(_checked, module, text, _File(display, module_name, is_package, settings, enabled, index))
     except RecursionError:
         return Analysis(module, findings=[file_problem(display, "AIO003", "internal error: code nested too deeply to analyse")])
 
 
-def _checked(
-    module: cst.Module,
-    text: str,
-    display: str,
-    module_name: str,
-    is_package: bool,
-    settings: object,
-    enabled: FrozenSet[str],
-    index: Optional[ProjectIndex],
-) -> Analysis:
+class _File(NamedTuple):
+    display: str
+    module_name: str
+    is_package: bool
+    settings: object
+    enabled: FrozenSet[str]
+    index: Optional[ProjectIndex]
+
+
+def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     """The checks' results for a parsed file. A RecursionError propagates, for a deep retry."""
+    display, module_name, is_package, settings, enabled, index = file
     ctx = Context(module, module_name, Resolver(module_name, is_package), settings, set(enabled))
     walker = Walker(checks_for(set(enabled), settings), ctx)
     try:

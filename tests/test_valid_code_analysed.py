@@ -72,7 +72,7 @@ def test_3000_chained_calls_report_the_real_finding() -> None:
     command is too slow to test at this size. Everything after parsing is tested here,
     with the same tree LibCST makes: it generates the file's text exactly."""
     from asynclint import deep
-    from asynclint.analysis import analyze_tree
+    from asynclint.analysis import analyze
     from asynclint.codes import RULES
     from asynclint.config import Settings
 
@@ -88,7 +88,7 @@ def test_3000_chained_calls_report_the_real_finding() -> None:
     module = module.with_changes(body=[module.body[0], function])
     assert deep.deeply(lambda: module.code) == text
 
-    analysis = analyze_tree(module, text, "chain.py", "chain", False, Settings(), frozenset(RULES))
+    analysis = analyze(text, "chain.py", "chain", False, Settings(), frozenset(RULES), module=module)
     found = [(f.line, f.column, f.code) for f in analysis.findings]
     assert FINDING in found and not {"AIO001", "AIO002", "AIO003"} & {code for _, _, code in found}, found
 
