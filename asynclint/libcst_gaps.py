@@ -6,11 +6,12 @@ which CPython's grammar has and its own ``Lib/test`` uses), and its parser refus
 implicit concatenation of more than 3,000 strings (``MAX_RECURSION_DEPTH`` in its
 grammar.rs). Such a file is not a syntax error.
 
-A parenthesised target on one line is parsed exactly: the parentheses and the spaces around
-the target are rewritten as the target followed by spaces (same length, same lines, so every
-other token keeps its position), LibCST parses that, the parentheses are put back on the
-target node, and the tree is kept only if it generates the original text byte for byte. The
-tree is then the original file's, so fixes are built on it as on any other.
+Both are parsed from a rewritten text of the same length and lines, so every other token
+keeps its position: a parenthesised target on one line becomes the target followed by
+spaces; a long concatenation is parsed in chunks, the rest of it replaced by one string
+literal each time, and the chunks' strings are nested again as LibCST nests them. The tree
+is kept only if it generates the original text byte for byte: it is then the original
+file's tree, so findings are located and fixes built on it as on any other.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 
 def libcst_version() -> str:
+    """For messages about LibCST's gaps: they change with its version."""
     try:
         from importlib.metadata import version
 
@@ -95,37 +97,45 @@ class _Target:
 
 
 def repaired(text: str, tree: ast.Module) -> Optional[cst.Module]:
-    """The exact LibCST tree of valid ``text`` whose parenthesised annotation targets were
-    its only obstacle, or None."""
+    """The exact LibCST tree of valid ``text`` whose only obstacles were parenthesised
+    annotation targets and long string concatenations, or None."""
     targets = parenthesised_targets(text, tree)
-    if not targets or any(t is None for t in targets):
+    if any(t is None for t in targets):
+        return None
+    runs = [spans for _, spans in long_runs(text, tree)]
+    if not targets and not runs:
         return None
     try:
-        return deep.retried(_repaired, text, tree, targets)
-    except Exception:  # RecursionError, or LibCST refusing the rebuilt node: no workaround
+        return deep.retried(_repaired, text, tree, targets, runs)
+    except Exception:  # RecursionError, or LibCST refusing a rewritten text: no workaround
         return None
 
 
-def _repaired(text: str, tree: ast.Module, targets: Sequence[_Target]) -> Optional[cst.Module]:
+def _repaired(text: str, tree: ast.Module, targets: Sequence[_Target], runs: List[List[Span]]) -> Optional[cst.Module]:
+    rewritten = _without_parentheses(text, targets)
+    module = _parse_long_runs(rewritten, runs) if runs else cst.parse_module(rewritten)
+    if module is None:
+        return None
+    if targets:
+        ours = _ann_assigns(module)
+        theirs = sorted((n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign)), key=_start)
+        if len(ours) != len(theirs):
+            return None
+        kept = iter(targets)  # in source order, as the parenthesised ones among ``theirs``
+        new = {id(node): _with_parentheses(node, next(kept)) for node, source in zip(ours, theirs) if _is_parenthesised(source)}
+        module = module.visit(_Swap(new))
+    return module if module.code == text else None
+
+
+def _without_parentheses(text: str, targets: Sequence[_Target]) -> str:
+    """Each target moved to where its first "(" was, padded with spaces up to its ":"."""
     pieces = []
     at = 0
     for target in targets:
-        width = target.colon - target.start
-        pieces += [text[at:target.start], target.target.ljust(width)]
+        pieces += [text[at:target.start], target.target.ljust(target.colon - target.start)]
         at = target.colon
     pieces.append(text[at:])
-    try:
-        module = cst.parse_module("".join(pieces))
-    except cst.ParserSyntaxError:
-        return None
-    ours = _ann_assigns(module)
-    theirs = sorted((n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign)), key=_start)
-    if len(ours) != len(theirs):
-        return None
-    rewritten = iter(targets)  # in source order, as the parenthesised ones among ``theirs``
-    new = {id(node): _with_parentheses(node, next(rewritten)) for node, source in zip(ours, theirs) if _is_parenthesised(source)}
-    module = module.visit(_Swap(new))
-    return module if module.code == text else None
+    return "".join(pieces)
 
 
 def _start(node: ast.stmt) -> Tuple[int, int]:
@@ -214,60 +224,190 @@ class _Swap(cst.CSTTransformer):
 def explain(text: str, tree: ast.Module) -> Optional[Tuple[int, str]]:
     """The line and a plain reason for LibCST refusing ``text``, which CPython accepts,
     when the reason is one of the known gaps."""
-    run = _long_concatenation(text, tree)
-    if run is not None:
-        return run[0], f"an implicit concatenation of {run[1]:,} strings (LibCST's limit is {STRING_PIECES:,})"
+    runs = long_runs(text, tree)
+    if runs:
+        line, spans = runs[0]
+        return line, f"an implicit concatenation of {len(spans):,} strings (LibCST's limit is {STRING_PIECES:,})"
     for node, target in zip(_parenthesised(tree), parenthesised_targets(text, tree)):
         if target is None:
             return node.lineno, "a parenthesised annotation target split across lines (LibCST has no rule for `(x): int`)"
     return None
 
 
-def _long_concatenation(text: str, tree: ast.Module) -> Optional[Tuple[int, int]]:
-    """Line and length of the first implicit concatenation of more strings than LibCST takes."""
-    lines = _NEWLINE.split(text)
+Span = Tuple[int, int]  # start and end offsets in the text
+
+
+def long_runs(text: str, tree: ast.Module) -> List[Tuple[int, List[Span]]]:
+    """Each implicit concatenation of more strings than LibCST takes, in source order: its
+    line and where each of its strings is."""
+    starts = _line_starts(text)
     shortest = 2 * (STRING_PIECES + 1)  # every piece is at least two characters long
-    runs = []
+    found = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and getattr(node, "end_lineno", None) is not None:
-            if isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes)):
-                continue
-            segment = _segment(lines, node)
-            if segment is not None and len(segment) >= shortest:
-                runs.append((node.lineno, node.col_offset, segment))
-    for line, _, segment in sorted(runs, key=lambda r: r[:2]):
-        count = _pieces(segment)
-        if count > STRING_PIECES:
-            return line, count
-    return None
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+            where = _offsets(text, starts, node)
+            if where is not None and where[1] - where[0] >= shortest:
+                found.append((node.lineno, where))
+    runs = []
+    reached = -1
+    for line, (start, end) in sorted(set(found), key=lambda item: (item[1][0], -item[1][1])):
+        if end <= reached:
+            continue  # a part of a concatenation already seen (3.12+ locate f-string parts)
+        reached = end
+        spans = _piece_spans(text[start:end])
+        if spans is not None and len(spans) > STRING_PIECES:
+            runs.append((line, [(start + a, start + b) for a, b in spans]))
+    return runs
 
 
-def _segment(lines: List[str], node: ast.expr) -> Optional[str]:
+def _line_starts(text: str) -> List[int]:
+    return [0] + [match.end() for match in _NEWLINE.finditer(text)]
+
+
+def _offsets(text: str, starts: List[int], node: ast.expr) -> Optional[Span]:
     first, last = node.lineno, node.end_lineno
-    if last is None or not 0 < first <= last <= len(lines):
+    if last is None or node.end_col_offset is None or not 0 < first <= last <= len(starts):
         return None
-    if first == last:
-        line = lines[first - 1]
-        return line[char_column(line, node.col_offset):char_column(line, node.end_col_offset)]
-    head = lines[first - 1][char_column(lines[first - 1], node.col_offset):]
-    tail = lines[last - 1][:char_column(lines[last - 1], node.end_col_offset)]
-    return "\n".join([head, *lines[first:last - 1], tail])
+    return _offset(text, starts, first, node.col_offset), _offset(text, starts, last, node.end_col_offset)
 
 
-def _pieces(segment: str) -> int:
-    """How many string literals an implicit concatenation is made of."""
-    count = 0
+def _offset(text: str, starts: List[int], line: int, byte_column: int) -> int:
+    end = starts[line] if line < len(starts) else len(text)
+    return starts[line - 1] + char_column(text[starts[line - 1]:end], byte_column)
+
+
+def _piece_spans(segment: str) -> Optional[List[Span]]:
+    """Where each string of an implicit concatenation is, or None if ``segment`` is more."""
+    wrapped = "(" + segment + ")"
+    starts = [0]
+    for line in io.StringIO(wrapped):
+        starts.append(starts[-1] + len(line))
+    spans: List[Span] = []
     depth = 0  # inside an f-string's replacement fields (3.12+ tokenizes those)
+    opened = 0
     try:
-        for token in tokenize.generate_tokens(io.StringIO("(" + segment + ")").readline):
+        for token in tokenize.generate_tokens(io.StringIO(wrapped).readline):
             name = tokenize.tok_name[token.type]
-            if name == "FSTRING_START":
-                count += depth == 0
+            at = starts[token.start[0] - 1] + token.start[1] - 1
+            if name in ("FSTRING_START", "TSTRING_START"):
+                opened = at if depth == 0 else opened
                 depth += 1
-            elif name == "FSTRING_END":
+            elif name in ("FSTRING_END", "TSTRING_END"):
                 depth -= 1
-            elif token.type == tokenize.STRING and depth == 0:
-                count += 1
+                if depth == 0:
+                    spans.append((opened, starts[token.end[0] - 1] + token.end[1] - 1))
+            elif depth == 0 and token.type == tokenize.STRING:
+                spans.append((at, at + len(token.string)))
+            elif depth == 0 and name not in ("NL", "COMMENT", "NEWLINE", "ENDMARKER") and not (
+                token.type == tokenize.OP and at in (-1, len(segment))
+            ):
+                return None
     except (tokenize.TokenError, SyntaxError):
-        return 0
-    return count
+        return None
+    return spans
+
+
+# LibCST takes up to 3,000 strings; each partial parse keeps this many and a placeholder
+# string on either side for the rest.
+_CHUNK = STRING_PIECES - 2
+
+
+def _parse_long_runs(text: str, runs: List[List[Span]]) -> Optional[cst.Module]:
+    """The exact tree of ``text`` whose only obstacle LibCST has is ``runs``.
+
+    Each run is parsed in chunks: the rest of the run, and every other long run, are
+    replaced by a single string literal of the same length and lines. The chunks' strings
+    and the whitespace between them are joined as LibCST itself nests them, and put where the
+    whole run's placeholder is in a parse of the text with every run replaced.
+    """
+    whole = [(run[0][0], run[-1][1]) for run in runs]
+    base = cst.parse_module(_with_placeholders(text, whole))
+    tops = _concatenations(base, [[_placeholder(text, span)] for span in whole])
+    if tops is None:
+        return None
+    new: Dict[int, cst.CSTNode] = {}
+    for r, run in enumerate(runs):
+        strings: List[cst.BaseExpression] = []
+        spaces: List[cst.BaseParenthesizableWhitespace] = []
+        for first in range(0, len(run), _CHUNK):
+            chunk = _chunk(text, whole, r, run, first)
+            if chunk is None:
+                return None
+            strings += chunk[0]
+            spaces += chunk[1]
+        joined = strings[-1]
+        for string, space in zip(reversed(strings[:-1]), reversed(spaces)):
+            joined = cst.ConcatenatedString(left=string, right=joined, whitespace_between=space)
+        new[id(tops[r])] = joined.with_changes(lpar=tops[r].lpar, rpar=tops[r].rpar)
+    return base.visit(_Swap(new))
+
+
+def _chunk(text: str, whole: List[Span], r: int, run: List[Span], first: int) -> Optional[Tuple[list, list]]:
+    """The strings ``run[first:first + _CHUNK]`` as LibCST parses them, with the whitespace
+    after each (none after the run's last)."""
+    last = min(first + _CHUNK, len(run)) - 1
+    before = (run[0][0], run[first - 1][1]) if first else None
+    after = (run[last + 1][0], run[-1][1]) if last + 1 < len(run) else None
+    others = [span for i, span in enumerate(whole) if i != r]
+    module = cst.parse_module(_with_placeholders(text, others + [s for s in (before, after) if s is not None]))
+    shape = ([_placeholder(text, before)] if before else []) + [None] * (last - first + 1) + (
+        [_placeholder(text, after)] if after else [])
+    found = _concatenations(module, [shape])
+    if found is None:
+        return None
+    strings, spaces = _flattened(found[0])
+    keep = slice(1 if before else 0, len(strings) - (1 if after else 0))
+    spaces_kept = spaces[keep.start:keep.stop] if after else spaces[keep.start:]
+    return strings[keep], spaces_kept
+
+
+def _with_placeholders(text: str, spans: List[Span]) -> str:
+    pieces = []
+    at = 0
+    for start, end in sorted(spans):
+        pieces += [text[at:start], _placeholder(text, (start, end))]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _placeholder(text: str, span: Span) -> str:
+    """A string literal as long as ``text[span]``, with its line breaks where they were."""
+    region = text[span[0]:span[1]]
+    body = re.sub(r"[^\r\n]", "x", region)
+    if "\n" not in region and "\r" not in region:
+        return "'" + body[1:-1] + "'"
+    if len(body) < 6 or body[:3] != "xxx" or body[-3:] != "xxx":
+        return region  # cannot be rewritten: the parse fails, and the file is AIO002
+    return '"""' + body[3:-3] + '"""'
+
+
+def _flattened(node: cst.BaseExpression) -> Tuple[list, list]:
+    strings, spaces = [], []
+    while isinstance(node, cst.ConcatenatedString):
+        strings.append(node.left)
+        spaces.append(node.whitespace_between)
+        node = node.right
+    strings.append(node)
+    return strings, spaces
+
+
+def _concatenations(module: cst.Module, shapes: List[list]) -> Optional[List[cst.BaseExpression]]:
+    """The string expressions of ``module`` with the given shapes, in source order: each
+    shape lists its strings, a placeholder's text or None for any string."""
+    found: List[cst.BaseExpression] = []
+    stack: List[cst.CSTNode] = [module]
+    while stack and len(found) < len(shapes):
+        node = stack.pop()
+        if isinstance(node, (cst.ConcatenatedString, cst.SimpleString)) and _has_shape(node, shapes[len(found)]):
+            found.append(node)
+            continue
+        stack.extend(reversed(node.children))
+    return found if len(found) == len(shapes) else None
+
+
+def _has_shape(node: cst.BaseExpression, shape: list) -> bool:
+    strings = _flattened(node)[0]
+    return len(strings) == len(shape) and all(
+        want is None or (isinstance(got, cst.SimpleString) and got.value == want) for got, want in zip(strings, shape)
+    )

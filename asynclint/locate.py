@@ -121,6 +121,10 @@ def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, Range]
         module._codegen(state)
     except _Finished:
         pass
+    except RecursionError:
+        if not deep.active():
+            raise
+        # Too deep even so (CPython 3.12+ fix the C recursion limit): what was found before.
     return state.ranges
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import List, Tuple
 
@@ -60,6 +61,10 @@ def test_fix_on_a_5000_term_and_chain(tmp_path: Path) -> None:
     source = and_chain(5000)
     path.write_text(source)
     done = fix(path)
+    if sys.version_info >= (3, 12):  # LibCST's code generation meets the fixed C recursion limit
+        assert done.returncode == 1 and path.read_text() == source
+        assert done.stderr == "asynclint: warning: chain.py: fix skipped, code nested too deeply to fix\n", done.stderr
+        return
     assert done.returncode == 0, done.stdout + done.stderr
     fixed = path.read_text()
     assert fixed == source.replace("import time\n", "import asyncio\n").replace("time.sleep(1)", "await asyncio.sleep(1)")
@@ -86,7 +91,8 @@ def test_3000_chained_calls_report_the_real_finding() -> None:
     line = line.with_changes(body=[line.body[0].with_changes(value=chain)])
     function = function.with_changes(body=function.body.with_changes(body=[function.body.body[0], line]))
     module = module.with_changes(body=[module.body[0], function])
-    assert deep.deeply(lambda: module.code) == text
+    if sys.version_info < (3, 12):  # 3.12+ cannot generate code this deep (fixed C recursion limit)
+        assert deep.deeply(lambda: module.code) == text
 
     analysis = analyze(text, "chain.py", "chain", False, Settings(), frozenset(RULES), module=module)
     found = [(f.line, f.column, f.code) for f in analysis.findings]
@@ -145,22 +151,32 @@ def test_a_target_split_across_lines_is_aio002_not_a_syntax_error(tmp_path: Path
 # -- code LibCST's parser refuses -------------------------------------------------------------
 
 
-def test_3200_concatenated_strings_are_aio002_with_the_reason(tmp_path: Path) -> None:
+def test_3200_concatenated_strings_are_analysed(tmp_path: Path) -> None:
     """LibCST refuses more than 3,000 implicitly concatenated strings (a fixed limit in its
-    grammar): the file cannot be analysed, and says so; it is no syntax error."""
+    grammar). The run is parsed in chunks and joined; the finding in its 3,101st string and
+    the one before it are reported and fixed. On CPython 3.12+ LibCST's code generation cannot
+    prove the joined tree right (a fixed C recursion limit): the file is AIO002, with the
+    reason, and no syntax error."""
     path = tmp_path / "strings.py"
-    source = HEAD + "    s = (\n" + "".join(f"        'piece {i}'\n" for i in range(3200)) + "    )\n"
+    pieces = "".join("        f'{time.sleep(2)}'\n" if i == 3100 else f"        'piece {i}'  # {i}\n" for i in range(3200))
+    source = HEAD + "    s = (\n" + pieces + "    )\n"
     path.write_text(source)
     compile(source, "strings.py", "exec")
     done, findings = lint(path)
     assert done.returncode == 1
-    assert [(f["line"], f["code"]) for f in findings] == [(7, "AIO002")], findings
-    assert findings[0]["message"].endswith(
-        "cannot parse valid code at line 7: an implicit concatenation of 3,200 strings (LibCST's limit is 3,000)"
-    ), findings[0]["message"]
+    if sys.version_info >= (3, 12):
+        assert [(f["line"], f["code"]) for f in findings] == [(7, "AIO002")], findings
+        assert findings[0]["message"].endswith(
+            "cannot parse valid code at line 7: an implicit concatenation of 3,200 strings (LibCST's limit is 3,000)"
+        ), findings[0]["message"]
+        assert fix(path).returncode == 1 and path.read_text() == source
+        return
+    assert codes(findings) == [(4, 1, "AIO201"), FINDING, (3107, 12, "AIO100")], findings  # AIO201: f never awaits
 
-    fixed = fix(path)
-    assert fixed.returncode == 1 and path.read_text() == source
+    done = fix(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = source.replace("import time\n", "import asyncio\n").replace("time.sleep(", "await asyncio.sleep(")
+    assert path.read_text() == expected
 
 
 def test_real_syntax_errors_are_still_aio001(tmp_path: Path) -> None:
