@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 import warnings
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from asynclint import deep, libcst_gaps
 from asynclint.checks.registry import checks_for
 from asynclint.checks.base import Deferred, Report
 from asynclint.engine import Context, Walker
@@ -26,11 +26,6 @@ from asynclint.locate import leading_name, locate_nodes
 from asynclint.names import Resolver
 from asynclint.noqa import noqa_codes, suppressed
 from asynclint.source import DecodeProblem, SourceText, decode, file_problem  # noqa: F401 (re-exported)
-
-# Deeply nested expressions recurse in the walker; give it room, and report what still
-# does not fit as one finding rather than a traceback.
-_RECURSION_LIMIT = 10_000
-
 
 @dataclass
 class Analysis:
@@ -107,36 +102,54 @@ def analyze(
     settings: object,
     enabled: FrozenSet[str],
     index: Optional[ProjectIndex] = None,
+    module: Optional[cst.Module] = None,
 ) -> Analysis:
-    """Parse ``text`` and run every enabled check over it in one walk.
+    """Parse ``text`` (unless its tree is given as ``module``) and run every enabled check
+    over it in one walk.
 
     With ``index`` (fix mode), findings that depend on the project index are confirmed
-    now and kept as reports with their nodes, so their fixes can be applied.
+    now and kept as reports with their nodes, so their fixes can be applied. A tree too deep
+    for the default recursion limit (a long chain) is walked again with room to recurse.
     """
+    if module is None:
+        try:
+            module = parse(text)
+        except cst.ParserSyntaxError as error:
+            module, problem = _unparsed(text, display, error)
+            if module is None:
+                return Analysis(None, findings=[problem])
+        except TooDeep as error:
+            return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
+        except RecursionError:
+            return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
+        except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
+            return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
     try:
-        module = parse(text)
-    except cst.ParserSyntaxError as error:
-        message, line, column = _syntax_error(text, error)
-        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {message}", line, column)])
-    except TooDeep as error:
-        return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
+        return deep.retried(_checked, module, text, _File(display, module_name, is_package, settings, enabled, index))
     except RecursionError:
-        return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
-    except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
-        return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
+        return Analysis(module, findings=[file_problem(display, "AIO003", "internal error: code nested too deeply to analyse")])
 
+
+class _File(NamedTuple):
+    display: str
+    module_name: str
+    is_package: bool
+    settings: object
+    enabled: FrozenSet[str]
+    index: Optional[ProjectIndex]
+
+
+def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
+    """The checks' results for a parsed file. A RecursionError propagates, for a deep retry."""
+    display, module_name, is_package, settings, enabled, index = file
     ctx = Context(module, module_name, Resolver(module_name, is_package), settings, set(enabled))
     walker = Walker(checks_for(set(enabled), settings), ctx)
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     try:
         walker.walk(module)
     except RecursionError:
-        return Analysis(module, findings=[file_problem(display, "AIO003", "internal error: code nested too deeply to analyse")])
+        raise
     except Exception as error:  # an engine bug: this file gets one finding, the run goes on
         return Analysis(module, findings=[file_problem(display, "AIO003", f"internal error in the engine: {type(error).__name__}: {error}")])
-    finally:
-        sys.setrecursionlimit(old_limit)
 
     reports = list(ctx.reports)
     for error in walker.errors:
@@ -166,15 +179,14 @@ def analyze(
 
 
 def _locate_guarded(module: cst.Module, text: str, nodes: list, seen: dict) -> dict:
-    """Positions, or none (findings then point at line 1) if code generation runs too deep."""
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    """Positions; in a deep run, none (findings then point at line 1) if code generation
+    still runs too deep, as it can on CPython 3.12+, whose C recursion limit is fixed."""
     try:
         return locate_nodes(module, text, nodes, seen)
     except RecursionError:
+        if not deep.active():
+            raise
         return {}
-    finally:
-        sys.setrecursionlimit(old_limit)
 
 
 class _CallRanks:
@@ -196,12 +208,31 @@ class _CallRanks:
 _AT = re.compile(r"error at (\d+):(\d+): ")
 
 
-def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Tuple[str, int, int]:
+def _unparsed(text: str, display: str, error: cst.ParserSyntaxError) -> Tuple[Optional[cst.Module], Optional[Finding]]:
+    """LibCST refused the file. AIO001 is for code CPython refuses too; valid code LibCST
+    cannot parse gets the exact workaround if there is one (a tree), else an AIO002."""
+    try:
+        tree = deep.retried(libcst_gaps.python_tree_or_error, text)
+    except RecursionError:
+        tree = None
+    if isinstance(tree, ast.Module):
+        module = libcst_gaps.repaired(text, tree)
+        if module is not None:
+            return module, None
+        known = libcst_gaps.explain(text, tree)
+        reason, line, _ = _syntax_error(error, None) if known is None else (known[1], known[0], 1)
+        message = f"cannot analyse: LibCST {libcst_gaps.libcst_version()} cannot parse valid code at line {line}: {reason}"
+        return None, file_problem(display, "AIO002", message, line)
+    message, line, column = _syntax_error(error, tree)
+    return None, file_problem(display, "AIO001", f"syntax error: {message}", line, column)
+
+
+def _syntax_error(error: cst.ParserSyntaxError, python: Optional[SyntaxError]) -> Tuple[str, int, int]:
     """Message, line and 1-based column of a syntax error, as Python itself would put them.
 
     LibCST's recorded position often points past the error (the next token it could not
-    use); CPython's parser names the offending token and a clearer reason. When CPython
-    accepts the file (LibCST lags behind it), LibCST's own "error at L:C" is used.
+    use); CPython's parser (``python``, when it could parse at all) names the offending
+    token and a clearer reason.
     """
     detail = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
     found = _AT.search(detail)
@@ -209,16 +240,9 @@ def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Tuple[str, int, in
         ours = (detail[found.end():], max(int(found.group(1)), 1), int(found.group(2)) + 1)
     else:
         ours = (detail, max(error.raw_line, 1), error.raw_column + 1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<asynclint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as python:
-        # An error well before LibCST's is this interpreter not knowing newer syntax.
-        if python.lineno and python.lineno >= ours[1] - 1:
-            return (python.msg or "invalid syntax", python.lineno, max(python.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    # An error well before LibCST's is this interpreter not knowing newer syntax.
+    if python is not None and python.lineno and python.lineno >= ours[1] - 1:
+        return (python.msg or "invalid syntax", python.lineno, max(python.offset or 1, 1))
     return ours
 
 

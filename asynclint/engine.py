@@ -363,6 +363,8 @@ class Walker:
                 if watcher[0] is frame:
                     try:
                         watcher[2]()
+                    except RecursionError:
+                        raise
                     except Exception as error:
                         self.errors.append(InternalError("watch_unused", watcher[1], error))
                 else:

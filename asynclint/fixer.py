@@ -9,6 +9,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
+from asynclint import deep, libcst_gaps
 from asynclint.checks.base import Report
 
 Replacement = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]]
@@ -193,7 +194,18 @@ def _separated(stmt: cst.BaseStatement) -> cst.BaseStatement:
 
 
 def apply_fixes(module: cst.Module, reports: Sequence[Report]) -> Tuple[str, List[Report]]:
-    """The module's new source with every given report's fix applied, and those applied."""
+    """The module's new source with every given report's fix applied, and those applied.
+
+    LibCST's transformer and code generation recurse through the tree: a long chain is
+    retried with room to recurse, and one too deep even for that is not fixed.
+    """
+    try:
+        return deep.retried(_fixed, module, reports)
+    except RecursionError:
+        raise FixFailed("code nested too deeply to fix") from None
+
+
+def _fixed(module: cst.Module, reports: Sequence[Report]) -> Tuple[str, List[Report]]:
     editor = Editor(module)
     applied = []
     for report in reports:
@@ -207,7 +219,7 @@ def apply_fixes(module: cst.Module, reports: Sequence[Report]) -> Tuple[str, Lis
     fixed = _add_top_level(fixed, editor.imports, editor.module_statements)
     code = fixed.code
     try:
-        cst.parse_module(code)
+        libcst_gaps.parse_module(code)
     except cst.ParserSyntaxError as error:
         raise FixFailed(f"fixed source does not parse: {error.message}") from None
     return code, applied

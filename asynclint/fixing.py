@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from asynclint import deep, libcst_gaps
 from asynclint.analysis import DecodeProblem, analyze, decode
 from asynclint.checks.base import Report
 from asynclint.discovery import SourceFile, module_name
@@ -41,8 +42,18 @@ def fix_text(
 
     Fixing can reveal more to fix (an added ``import asyncio`` gives meaning to a name that
     had none), so, as ruff does, fixes are applied again on the result until nothing
-    changes: a second ``--fix`` run then has nothing left to do.
+    changes: a second ``--fix`` run then has nothing left to do. Code too deeply nested for
+    LibCST's code generation even with room to recurse is a FixFailed, not a traceback.
     """
+    try:
+        return deep.retried(_fix_text, text, display, path, settings, enabled, index, policy)
+    except RecursionError:
+        raise FixFailed("code nested too deeply to fix") from None
+
+
+def _fix_text(
+    text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
+) -> Tuple[str, List[Report]]:
     name = module_name(path) or path.stem
     is_package = path.stem == "__init__"
     applied: List[Report] = []
@@ -68,7 +79,7 @@ def fix_text(
             break
         text, applied, latest = fixed, applied + done, None
     if applied and first is not None:
-        final = latest if latest is not None else cst.parse_module(text)  # after the last round
+        final = latest if latest is not None else libcst_gaps.parse_module(text)  # after the last round
         text = drop_orphaned_imports(first, final, is_package)
     return text, applied
 

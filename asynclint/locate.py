@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from asynclint import deep
 from asynclint.engine import RANKED, Context, Walker
 from asynclint.names import Resolver
 
@@ -120,6 +121,10 @@ def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, Range]
         module._codegen(state)
     except _Finished:
         pass
+    except RecursionError:
+        if not deep.active():
+            raise
+        # Too deep even so (CPython 3.12+ fix the C recursion limit): what was found before.
     return state.ranges
 
 
@@ -194,12 +199,17 @@ def _kind_of(node: cst.CSTNode) -> Optional[str]:
 
 
 def _parse(text: str) -> Optional[ast.AST]:
+    """CPython's tree, or None. Running out of recursion is final only in a deep run."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None  # newer syntax than this interpreter knows, or too deep for it
+    except (SyntaxError, ValueError, MemoryError, OverflowError):
+        return None  # newer syntax than this interpreter knows
+    except RecursionError:
+        if not deep.active():
+            raise
+        return None  # too deep for CPython's own limits (3.12+ fix the C recursion limit)
 
 
 def _ast_nodes(tree: ast.AST, kinds: set) -> Dict[str, list]:
@@ -232,6 +242,13 @@ def _ast_nodes(tree: ast.AST, kinds: set) -> Dict[str, list]:
 
 def ast_calls(text: str) -> Optional[List[Tuple[Range, str]]]:
     """Every call of ``text`` in source order: its range and the text it starts with."""
+    try:
+        return deep.retried(_ast_calls, text)
+    except RecursionError:
+        return None
+
+
+def _ast_calls(text: str) -> Optional[List[Tuple[Range, str]]]:
     tree = _parse(text)
     if tree is None:
         return None
@@ -248,14 +265,20 @@ def ast_calls(text: str) -> Optional[List[Tuple[Range, str]]]:
 def call_ranges_from_cst(text: str) -> Optional[List[Range]]:
     """Every call's range by LibCST's reckoning, for files ``ast`` cannot read."""
     try:
-        module = cst.parse_module(text)
+        return deep.retried(_call_ranges_from_cst, text)
+    except RecursionError:
+        return None
+
+
+def _call_ranges_from_cst(text: str) -> Optional[List[Range]]:
+    from asynclint.libcst_gaps import parse_module  # it imports this module
+
+    try:
+        module = parse_module(text)
     except Exception:
         return None
     ctx = Context(module, "", Resolver("", False), None, set())
-    try:
-        Walker([], ctx).walk(module)
-    except RecursionError:
-        return None
+    Walker([], ctx).walk(module)
     calls = ctx.seen["call"]
     ranges = locate(module, calls)
     return [ranges.get(id(call), (1, 0, 1, 0)) for call in calls]
@@ -278,12 +301,12 @@ def _span(node: ast.AST, lines: List[str]) -> Optional[Range]:
     start_line, end_line = first.lineno, last.end_lineno  # type: ignore[attr-defined]
     if end_line is None or not (0 < start_line <= end_line <= len(lines)):
         return None
-    start = _char_column(lines[start_line - 1], first.col_offset)  # type: ignore[attr-defined]
-    end = _char_column(lines[end_line - 1], last.end_col_offset)  # type: ignore[attr-defined]
+    start = char_column(lines[start_line - 1], first.col_offset)  # type: ignore[attr-defined]
+    end = char_column(lines[end_line - 1], last.end_col_offset)  # type: ignore[attr-defined]
     return (start_line, start, end_line, end)
 
 
-def _char_column(line: str, byte_offset: Optional[int]) -> int:
+def char_column(line: str, byte_offset: Optional[int]) -> int:
     """ast counts columns in UTF-8 bytes; findings count characters."""
     if byte_offset is None:
         return 0
