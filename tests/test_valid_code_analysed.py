@@ -35,7 +35,7 @@ def codes(findings: List[dict]) -> List[Tuple[int, int, str]]:
 
 
 def fix(path: Path) -> "subprocess.CompletedProcess[str]":
-    done = run_cli(["--select", "AIO100", "--fix", "-j", "1", "--no-cache", path.name], cwd=path.parent, timeout=TIMEOUT)
+    done = run_cli(["--select", "AIO100", "--fix", "--unsafe-fixes", "-j", "1", "--no-cache", path.name], cwd=path.parent, timeout=TIMEOUT)
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     return done
 
