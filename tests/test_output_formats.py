@@ -250,5 +250,5 @@ def test_odd_names_in_github_output(odd_project: Path) -> None:
 
 
 def test_odd_names_in_diff_headers(odd_project: Path) -> None:
-    headers = [line for line in odd_run(odd_project, "--diff").stdout.splitlines() if line.startswith("--- ")]
+    headers = [line for line in odd_run(odd_project, "--diff", "--unsafe-fixes").stdout.splitlines() if line.startswith("--- ")]
     assert sorted(headers) == sorted(["--- good.py"] + [f"--- {shown[0]}" for shown in ODD_NAMES.values()])
