@@ -72,6 +72,8 @@ def analyze(
         return Analysis(None, findings=[file_problem(display, error.code, error.message, error.line, error.column)])
     except RecursionError:
         return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
+    except MemoryError:
+        raise  # the worker reports the file as too complex to analyse
     except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
         return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
 
@@ -83,6 +85,8 @@ def analyze(
         walker.walk(module)
     except RecursionError:
         return Analysis(module, findings=[file_problem(display, "AIO003", "internal error: code nested too deeply to analyse")])
+    except MemoryError:
+        raise
     except Exception as error:  # an engine bug: this file gets one finding, the run goes on
         return Analysis(module, findings=[file_problem(display, "AIO003", f"internal error in the engine: {type(error).__name__}: {error}")])
     finally:
