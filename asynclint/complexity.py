@@ -367,6 +367,6 @@ def python_refusal(text: str, nesting_only: bool = True) -> Optional[Refusal]:
         return Refusal(message, error.lineno or 1, max(error.offset or 1, 1))
     except (RecursionError, MemoryError):
         return Refusal("too deeply nested to parse", 1, 1)
-    except ValueError:  # a null byte: not a matter of nesting
-        return None
+    except ValueError as error:  # a null byte: not a matter of nesting
+        return None if nesting_only else Refusal(str(error), 1, 1)
     return None

@@ -1,14 +1,14 @@
 """A whole run: check every discovered file, in parallel, and gather the findings.
 
-Workers receive settings once (pool initializer) and return plain findings, so results do
-not depend on how many processes ran them: the final list is sorted.
+Files are checked in worker processes (asynclint.workers), even in a serial run, so a file
+that crashes the parser costs only itself. Workers receive settings once (their set-up) and
+return plain findings, so results do not depend on how many processes ran them: the final
+list is sorted.
 """
 from __future__ import annotations
 
-import ast
 import json
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
@@ -132,13 +132,7 @@ def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) 
 
 def _compiles(text: str) -> bool:
     """CPython's parser, to be sure a file skipped by the prefilter has no AIO001 to report."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. invalid escapes: not ours to report
-            compile(text, "<prefilter>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return python_refusal(text, nesting_only=False) is None
 
 
 def _only_if(enabled: FrozenSet[str], finding: Finding) -> FileResult:
