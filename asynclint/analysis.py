@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -17,15 +15,16 @@ import libcst as cst
 from asynclint import deep, libcst_gaps
 from asynclint.checks.registry import checks_for
 from asynclint.checks.base import Deferred, Report
+from asynclint.complexity import TooComplex, check as check_complexity
 from asynclint.engine import Context, Walker
 from asynclint.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
 from asynclint.index import ProjectIndex
-from asynclint.linking import LINKERS, link  # noqa: F401 (link is re-exported)
+from asynclint.linking import LINKERS
 from asynclint.locate import leading_name, locate_nodes
 from asynclint.names import Resolver
 from asynclint.noqa import noqa_codes, suppressed
-from asynclint.source import DecodeProblem, SourceText, decode, file_problem  # noqa: F401 (re-exported)
+from asynclint.source import file_problem
 
 @dataclass
 class Analysis:
@@ -39,59 +38,9 @@ class Analysis:
     facts: Optional[FileFacts] = None
 
 
-class TooDeep(Exception):
-    """CPython refuses the file for its nesting; LibCST's native parser may crash on it."""
-
-
-# CPython refuses brackets nested deeper than this ("too many nested parentheses"); LibCST's
-# native parser crashes the process a few times deeper. Files nested that deep, and long
-# runs of unary operators, are shown to CPython first. Counting characters rules out almost
-# every file before anything slower runs: the check must cost little next to a parse.
-_BRACKET_LIMIT = 200
-_UNARY_RUN = 60
-_NON_BRACKET = re.compile(r"[^()\[\]{}]+")
-_DEPTH_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
-_UNARY = re.compile(r"(?:[-+~]\s*){%d}" % _UNARY_RUN)
-_NOTS = re.compile(r"(?:\bnot\s+){%d}" % _UNARY_RUN)
-
-
 def parse(text: str) -> cst.Module:
-    if _may_be_too_deep(text):
-        problem = _too_deep_for_python(text)
-        if problem is not None:
-            raise TooDeep(problem)
+    check_complexity(text)  # raises TooComplex for what would crash or swamp LibCST
     return cst.parse_module(text)
-
-
-def _may_be_too_deep(text: str) -> bool:
-    count = text.count
-    if count("(") + count("[") + count("{") >= _BRACKET_LIMIT and _bracket_depth(text) >= _BRACKET_LIMIT:
-        return True
-    if count("-") + count("+") + count("~") >= _UNARY_RUN and _UNARY.search(text):
-        return True
-    return count("not") >= _UNARY_RUN and _NOTS.search(text) is not None
-
-
-def _bracket_depth(text: str) -> int:
-    """The deepest bracket nesting, counting brackets in strings and comments too (an
-    overestimate only costs a CPython compile)."""
-    brackets = _NON_BRACKET.sub("", text)
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
-
-
-def _too_deep_for_python(text: str) -> Optional[str]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<asynclint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
-        message = error.msg or ""
-        return message if "nest" in message else None
-    except (RecursionError, MemoryError):
-        return "too deeply nested to parse"
-    except ValueError:
-        return None
-    return None
 
 
 def analyze(
@@ -118,10 +67,12 @@ def analyze(
             module, problem = _unparsed(text, display, error)
             if module is None:
                 return Analysis(None, findings=[problem])
-        except TooDeep as error:
-            return Analysis(None, findings=[file_problem(display, "AIO001", f"syntax error: {error}")])
+        except TooComplex as error:
+            return Analysis(None, findings=[file_problem(display, error.code, error.message, error.line, error.column)])
         except RecursionError:
             return Analysis(None, findings=[file_problem(display, "AIO001", "syntax error: too deeply nested to parse")])
+        except MemoryError:
+            raise  # the worker reports the file as too complex to analyse
         except Exception as error:  # the parser itself failed: not the user's fault, but not fatal
             return Analysis(None, findings=[file_problem(display, "AIO003", f"internal error in the parser: {type(error).__name__}: {error}")])
     try:
@@ -146,8 +97,8 @@ def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     walker = Walker(checks_for(set(enabled), settings), ctx)
     try:
         walker.walk(module)
-    except RecursionError:
-        raise
+    except (RecursionError, MemoryError):
+        raise  # a deep retry, or the worker's "ran out of memory"
     except Exception as error:  # an engine bug: this file gets one finding, the run goes on
         return Analysis(module, findings=[file_problem(display, "AIO003", f"internal error in the engine: {type(error).__name__}: {error}")])
 

@@ -69,6 +69,8 @@ def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
         "allow_no_await": getattr(settings, "allow_no_await", []),
         "task_keepers": getattr(settings, "task_keepers", []),
         "max_file_size": getattr(settings, "max_file_size", 0),
+        "max_file_time": getattr(settings, "max_file_time", 0),
+        "max_file_memory": getattr(settings, "max_file_memory", 0),
         "target_version": list(getattr(settings, "target_version", ())),
         "project_root": str(getattr(settings, "project_root", "")),
     }

@@ -292,7 +292,7 @@ class Walker:
                 continue
             try:
                 hook(node, self.ctx)
-            except RecursionError:
+            except (RecursionError, MemoryError):
                 raise
             except Exception as error:  # a bug in one check must not stop the others
                 self.failed.add(id(check))

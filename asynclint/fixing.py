@@ -15,7 +15,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from asynclint import deep, libcst_gaps
-from asynclint.analysis import DecodeProblem, analyze, decode
+from asynclint.analysis import analyze
+from asynclint.source import DecodeProblem, decode
 from asynclint.checks.base import Report
 from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding

@@ -17,6 +17,11 @@ Decisions worth knowing:
   error, so it is reported as AIO003 ("not checked") instead of a misleading AIO001.
 * Rules that are off by default in asynclint are added to flake8's default ignore list:
   plain ``flake8`` leaves them off, ``--select AIO`` or ``--extend-select AIO201`` turns them on.
+* Each file is parsed and checked in a helper process (one per flake8 process, kept for the
+  next file), with the same time and memory budget as the command: a file that crashes
+  LibCST or takes too long is one AIO003 or AIO002 finding, never a hung or dead flake8.
+  flake8's own workers are daemonic, so the helper is a plain subprocess, not a
+  ``multiprocessing`` child; it exits when its input closes, with flake8's process.
 * A broken ``[tool.asynclint]`` table raises :class:`AsynclintConfigError`; flake8 stops and
   names the plugin and the one-line problem. Linting with silently different settings, or
   one finding per file about the same typo, would both be more surprising.
@@ -24,18 +29,24 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import ast
+import atexit
 import os
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterator, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Sequence, Tuple
 
 from asynclint import __version__
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, load_settings
-from asynclint.runner import check_text
+from asynclint.findings import Finding
+from asynclint.runner import budget_of, check_text, failure_finding
+from asynclint.workers import Budget, Pool
 
 # Every code the engine can emit in a flake8 run; flake8's own selection filters them.
 _ENABLED: FrozenSet[str] = frozenset(RULES)
 _SETTINGS_BY_DIRECTORY: Dict[str, Settings] = {}
+# This process's helper, by process id and budget: a helper inherited through fork belongs
+# to the parent, whose pipes this process must not use.
+_HELPERS: Dict[Tuple[int, Budget], Pool] = {}
 
 
 class AsynclintConfigError(Exception):
@@ -78,9 +89,28 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         text = "".join(self.lines)
         path = Path("stdin.py" if self.filename in ("-", "stdin") else self.filename)
-        for finding in check_text(text, self.filename, path, self.settings, _ENABLED):
+        for finding in _check_isolated(text, self.filename, path, self.settings):
             code, message = finding.code, finding.message
             if code == "AIO001":
                 code, message = "AIO003", f"not checked: LibCST cannot parse this file ({message})"
             yield finding.line, finding.column - 1, f"{code} {message}", type(self)
 
+
+def _check_isolated(text: str, filename: str, path: Path, settings: Settings) -> List[Finding]:
+    budget = budget_of(settings)
+    findings, failure = _helper(budget).call(check_text, text, filename, path, settings, _ENABLED)
+    if failure is not None:
+        return [failure_finding(filename, text, failure, budget)]
+    return findings
+
+
+def _helper(budget: Budget) -> Pool:
+    key = (os.getpid(), budget)
+    pool = _HELPERS.get(key)
+    if pool is None:
+        for other in [k for k in _HELPERS if k[0] == key[0]]:
+            _HELPERS.pop(other).close()
+        _HELPERS.clear()  # what is left came from a parent process
+        pool = _HELPERS[key] = Pool(1, budget)
+        atexit.register(pool.close)
+    return pool

@@ -1,23 +1,21 @@
 """A whole run: check every discovered file, in parallel, and gather the findings.
 
-Workers receive settings once (pool initializer) and return plain findings, so results do
-not depend on how many processes ran them: the final list is sorted.
+Files are checked in worker processes (asynclint.workers), even in a serial run, so a file
+that crashes the parser costs only itself. Workers receive settings once (their set-up) and
+return plain findings, so results do not depend on how many processes ran them: the final
+list is sorted.
 """
 from __future__ import annotations
 
-import ast
-import gc
 import json
-import multiprocessing
 import os
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from asynclint.source import DecodeProblem, ReadProblem, decode, file_limit, file_problem, read_file, read_text
+from asynclint.complexity import python_refusal
+from asynclint.config import DEFAULT_MAX_FILE_MEMORY, DEFAULT_MAX_FILE_TIME
 from asynclint.cache import (
     Cache,
     CacheCorrupt,
@@ -43,6 +41,7 @@ from asynclint.linking import link
 from asynclint.positions import CallPositions, TextSource
 from asynclint.prefilter import needs_parse
 from asynclint.selection import PerFileIgnores, enabled_codes
+from asynclint.workers import Budget, Failure, Pool, effective_memory
 
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 16
@@ -128,13 +127,7 @@ def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) 
 
 def _compiles(text: str) -> bool:
     """CPython's parser, to be sure a file skipped by the prefilter has no AIO001 to report."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. invalid escapes: not ours to report
-            compile(text, "<prefilter>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return python_refusal(text, nesting_only=False) is None
 
 
 def _only_if(enabled: FrozenSet[str], finding: Finding) -> FileResult:
@@ -206,23 +199,6 @@ def _init_worker(settings: object, enabled: FrozenSet[str], encode: bool = False
     _WORKER_STATE["per_file"] = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
 
 
-# Cycle-collector thresholds for pool workers. Analysis leaves no reference cycles (a test
-# holds it to that), so a file's tree is freed by reference counting when it is done and
-# collections only ever rescan live trees. Rarer young collections and few full ones halve
-# what the collector costs a worker (2.5 s -> 1.2 s on Home Assistant); cycles that do
-# appear are still collected, only later.
-_WORKER_GC_THRESHOLDS = (2000, 10, 1000)
-
-
-def _start_worker(settings: object, enabled: FrozenSet[str], encode: bool = False) -> None:
-    """A pool process's set-up. What it inherited from the parent is moved out of the cycle
-    collector's sight: every full collection would otherwise scan it again (and, after a
-    fork, copy the pages it touches), while none of it becomes garbage in the worker."""
-    gc.freeze()
-    gc.set_threshold(*_WORKER_GC_THRESHOLDS)
-    _init_worker(settings, enabled, encode)
-
-
 def _check_in_worker(source: SourceFile) -> FileResult:
     per_file: PerFileIgnores = _WORKER_STATE["per_file"]
     enabled: FrozenSet[str] = _WORKER_STATE["enabled"] - per_file.ignored(source.path)
@@ -231,6 +207,34 @@ def _check_in_worker(source: SourceFile) -> FileResult:
         # Encoding for the cache here spares the main process, which links alone.
         result.encoded = encode_text(result)
     return result
+
+
+def budget_of(settings: object) -> Budget:
+    return Budget(
+        float(getattr(settings, "max_file_time", DEFAULT_MAX_FILE_TIME) or DEFAULT_MAX_FILE_TIME),
+        int(getattr(settings, "max_file_memory", DEFAULT_MAX_FILE_MEMORY) or DEFAULT_MAX_FILE_MEMORY),
+    )
+
+
+def failure_finding(display: str, text: Optional[str], failure: Failure, budget: Budget) -> Finding:
+    """The one finding for a file whose worker gave no result.
+
+    Running out of time or memory is AIO002; a crash is AIO001 if CPython refuses the file
+    too (then it is the file's syntax, not our parser), else AIO003.
+    """
+    if failure.kind == "timeout":
+        return file_problem(display, "AIO002", f"too complex to analyse: took longer than {budget.seconds:g} s "
+                                               "(the max-file-time setting)")
+    if failure.kind == "memory":
+        limit = effective_memory(budget)
+        within = f" (limit {limit / 1_048_576:,.0f} MB)" if limit else ""
+        return file_problem(display, "AIO002", f"too complex to analyse: ran out of memory{within}")
+    if failure.kind == "crashed":
+        refused = python_refusal(text, nesting_only=False) if text is not None else None
+        if refused is not None:
+            return file_problem(display, "AIO001", f"syntax error: {refused.message}", refused.line, refused.column)
+        return file_problem(display, "AIO003", f"internal error: the parser crashed on this file ({failure.detail})")
+    return file_problem(display, "AIO003", f"internal error: {failure.detail}")
 
 
 def encode_text(result: FileResult) -> str:
@@ -408,15 +412,8 @@ def _store(cache: Cache, source: SourceFile, key: Tuple[str, str], stats: Dict[s
     if result.digest:
         text = result.encoded or encode_text(result)
         cache.store(source.display, key[0], key[1], stats.get(source.display), result.digest, text)
-
-
-def _isolated(source: SourceFile, settings: object, options: RunOptions, context: object) -> FileResult:
-    try:
-        with ProcessPoolExecutor(1, context, _start_worker, (settings, options.enabled, options.cache)) as pool:  # type: ignore[arg-type]
-            return pool.submit(_check_in_worker, source).result()
-    except BrokenProcessPool:
-        return _only_if(options.enabled, file_problem(
-            source.display, "AIO003", "internal error: the analysis process crashed on this file"))
+    else:  # nothing to keep (the file ran out of time, say): the next run checks it again
+        stats[source.display] = None
 
 
 def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
@@ -447,26 +444,33 @@ def _from_cache(
 def _analyse(
     files: Sequence[SourceFile], settings: object, options: RunOptions, advance: Callable[[int], None]
 ) -> List[FileResult]:
-    if options.jobs > 1 and len(files) >= _PARALLEL_THRESHOLD:
-        context = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
-        chunk = max(1, min(16, len(files) // (options.jobs * 8) or 1))
-        results: List[FileResult] = []
-        try:
-            with ProcessPoolExecutor(options.jobs, context, _start_worker, (settings, options.enabled, options.cache)) as pool:
-                for result in pool.map(_check_in_worker, files, chunksize=chunk):
-                    results.append(result)
-                    advance(1)
-            return results
-        except BrokenProcessPool:
-            # A worker died (a crash in native code): check what is left one file per
-            # process, so the file that kills its process is the only one lost.
-            for source in files[len(results):]:
-                results.append(_isolated(source, settings, options, context))
-                advance(1)
-            return results
-    _init_worker(settings, options.enabled, options.cache)
-    results = []
-    for source in files:
-        results.append(_check_in_worker(source))
-        advance(1)
+    """Every file checked in a worker process, even in a serial run: a file that kills its
+    worker or exceeds its budget is one finding, and the others' results are kept."""
+    if not files:
+        return []
+    jobs = options.jobs if len(files) >= _PARALLEL_THRESHOLD else 1
+    budget = budget_of(settings)
+    codes_for = enabled_for(settings, options)
+    results: List[FileResult] = [FileResult()] * len(files)
+    setup = (_init_worker, (settings, options.enabled, options.cache))
+    with Pool(min(jobs, len(files)), budget, setup) as pool:
+        for index, result, failure in pool.map(lambda source: (_check_in_worker, (source,)), files):
+            if failure is not None:
+                result = _failed(files[index], failure, budget, codes_for(files[index]))
+            results[index] = result
+            advance(1)
     return results
+
+
+def _failed(source: SourceFile, failure: Failure, budget: Budget, enabled: FrozenSet[str]) -> FileResult:
+    """A crash is cached like any result (the same bytes crash again); running out of time
+    or memory is not, since a less busy machine or a higher limit may well succeed."""
+    try:
+        data = source.path.read_bytes()
+        text: Optional[str] = decode(data).text
+    except (OSError, DecodeProblem):
+        data, text = b"", None
+    result = _only_if(enabled, failure_finding(source.display, text, failure, budget))
+    if data and failure.kind not in ("timeout", "memory"):
+        result.digest = digest(data)
+    return result

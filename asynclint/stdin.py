@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, FrozenSet, List, Optional
 
-from asynclint.analysis import DecodeProblem, decode, file_problem
+from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.findings import Finding
 from asynclint.fixer import FixFailed
 from asynclint.fix_policy import FixPolicy
 from asynclint.fixing import fix_text
 from asynclint.index import ProjectIndex
-from asynclint.runner import analyze_text, build_index, check_text
+from asynclint.runner import analyze_text, budget_of, build_index, check_text, failure_finding
 from asynclint.selection import PerFileIgnores
+from asynclint.workers import run_isolated
 
 STDIN_DISPLAY = "-"
 
@@ -55,7 +56,11 @@ def single_file_index(text: str, display: str, path: Path, settings: object, cod
 def check_stdin(
     stream: BinaryIO, filename: Optional[str], settings: object, enabled: FrozenSet[str], policy: Optional[FixPolicy]
 ) -> StdinOutcome:
-    """Findings for the piped source; with ``policy`` (``--fix``) also the fixed source."""
+    """Findings for the piped source; with ``policy`` (``--fix``) also the fixed source.
+
+    The source is parsed, checked and fixed in a worker process: if that process dies or
+    runs out of time or memory, the outcome is the source unchanged and one finding.
+    """
     display = filename if filename is not None else STDIN_DISPLAY
     path = Path(filename) if filename is not None else Path("stdin.py")
     codes = enabled_for_stdin(filename, settings, enabled)
@@ -64,6 +69,18 @@ def check_stdin(
     except DecodeProblem as error:
         findings = [file_problem(display, "AIO002", f"cannot decode file: {error}")] if "AIO002" in codes else []
         return StdinOutcome(findings, None)
+    budget = budget_of(settings)
+    outcome, failure = run_isolated(budget, outcome_of, text, display, path, settings, codes, policy)
+    if failure is not None:
+        finding = failure_finding(display, text, failure, budget)
+        return StdinOutcome([finding] if finding.code in codes else [], text, original=text)
+    return outcome
+
+
+def outcome_of(
+    text: str, display: str, path: Path, settings: object, codes: FrozenSet[str], policy: Optional[FixPolicy]
+) -> StdinOutcome:
+    """Runs in a worker: the findings, and with ``policy`` the fixed source."""
     if policy is None:
         return StdinOutcome(check_text(text, display, path, settings, codes), text, original=text)
     outcome = StdinOutcome([], text, original=text)
