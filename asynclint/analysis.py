@@ -12,7 +12,9 @@ from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint import deep, libcst_gaps
+from asynclint import deep
+
+from asynclint import libcst_gaps
 from asynclint.checks.registry import checks_for
 from asynclint.checks.base import Deferred, Report
 from asynclint.complexity import TooComplex, check as check_complexity

@@ -9,7 +9,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from asynclint import deep, libcst_gaps
+from asynclint import deep
+
+from asynclint import libcst_gaps
 from asynclint.checks.base import Report
 
 Replacement = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]]

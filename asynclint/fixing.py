@@ -14,7 +14,9 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint import deep, libcst_gaps
+from asynclint import deep
+
+from asynclint import libcst_gaps
 from asynclint.analysis import analyze
 from asynclint.source import DecodeProblem, decode
 from asynclint.checks.base import Report

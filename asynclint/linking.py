@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional, Sequence
 
-from asynclint.asyncio_api import COROUTINE_FUNCTIONS
+from asynclint.apis.asyncio_api import COROUTINE_FUNCTIONS
 from asynclint.facts import SUPER, Pending
 from asynclint.findings import Finding
 from asynclint.index import ProjectIndex

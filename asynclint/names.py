@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
 
 import libcst as cst
 
-from asynclint.catalogue import DIVISION_PRESERVES, RETURNS
+from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS
 from asynclint.facts import SUPER
 
 OPAQUE = None

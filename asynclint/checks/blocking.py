@@ -5,7 +5,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import libcst as cst
 
-from asynclint.catalogue import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
+from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
 from asynclint import fixes
 from asynclint.checks.base import Check, Fix
 from asynclint.engine import Context

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
-from asynclint.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_LOOP
+from asynclint.apis.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_LOOP
 from asynclint.checks.base import Check
 from asynclint.engine import Context
 from asynclint.fixes import running_loop

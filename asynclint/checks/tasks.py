@@ -6,7 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
-from asynclint.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
+from asynclint.apis.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
 from asynclint.checks.base import Check
 from asynclint.engine import Context
 from asynclint.fixes import keep_task
