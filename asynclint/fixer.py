@@ -9,10 +9,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from asynclint import deep
+from asynclint.engine import deep
 
-from asynclint import libcst_gaps
-from asynclint.checks.base import Report
+from asynclint.engine import libcst_gaps
+from asynclint.engine.contract import Report
 
 Replacement = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]]
 

@@ -11,8 +11,8 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from asynclint.checks.base import Fix
-from asynclint.engine import Context
+from asynclint.engine.contract import Fix
+from asynclint.engine.walker import Context
 
 _COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 

@@ -14,12 +14,12 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint import deep
+from asynclint.engine import deep
 
-from asynclint import libcst_gaps
-from asynclint.analysis import analyze
+from asynclint.engine import libcst_gaps
+from asynclint.engine.analysis import analyze
 from asynclint.source import DecodeProblem, decode
-from asynclint.checks.base import Report
+from asynclint.engine.contract import Report
 from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding
 from asynclint.fix_policy import FixPolicy

@@ -10,7 +10,7 @@ from asynclint.apis.asyncio_api import COROUTINE_FUNCTIONS
 from asynclint.facts import SUPER, Pending
 from asynclint.findings import Finding
 from asynclint.index import ProjectIndex
-from asynclint.noqa import noqa_codes, suppressed
+from asynclint.engine.noqa import noqa_codes, suppressed
 
 
 def display_name(name: str) -> str:

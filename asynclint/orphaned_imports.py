@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from asynclint.names import dotted
+from asynclint.engine.resolver import dotted
 
 
 def drop_orphaned_imports(before: cst.Module, after: cst.Module, is_package: bool) -> str:

@@ -40,7 +40,7 @@ class CallPositions:
         """The range of the ``rank``-th of ``total`` calls in ``path``, whose text starts with ``anchor``."""
         if path not in self._ast:
             text = self._text_of(path)
-            from asynclint.locate import ast_calls
+            from asynclint.engine.locate import ast_calls
 
             self._ast[path] = None if text is None else ast_calls(text)
         calls = self._ast[path]
@@ -53,7 +53,7 @@ class CallPositions:
     def _from_cst(self, path: str, rank: int, total: int) -> Optional[Range]:
         if path not in self._cst:
             text = self._text_of(path)
-            from asynclint.locate import call_ranges_from_cst
+            from asynclint.engine.locate import call_ranges_from_cst
 
             self._cst[path] = None if text is None else call_ranges_from_cst(text)
         ranges = self._cst[path]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from asynclint.source import DecodeProblem, ReadProblem, decode, file_limit, file_problem, read_file, read_text
-from asynclint.complexity import python_refusal
+from asynclint.engine.complexity import python_refusal
 from asynclint.config import DEFAULT_MAX_FILE_MEMORY, DEFAULT_MAX_FILE_TIME
 from asynclint.cache import (
     Cache,
@@ -91,7 +91,7 @@ def is_package_file(path: Path) -> bool:
 
 def analyze_text(text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str]) -> FileResult:
     """Phase one for one file: findings it holds alone, pending ones, and its index facts."""
-    from asynclint.analysis import analyze  # LibCST is imported only when a file is analysed
+    from asynclint.engine.analysis import analyze  # LibCST is imported only when a file is analysed
 
     name = module_name(path) or path.stem
     analysis = analyze(text, display, name, is_package_file(path), settings, enabled)

@@ -362,7 +362,7 @@ def serve(memory: int) -> None:
     os.dup2(2, 1)
     setup = _read_frame(tasks)  # read at once: the parent waits until it is written
     _limit_memory(memory)
-    import asynclint.analysis  # noqa: F401 (LibCST: loaded before the first file's clock starts)
+    import asynclint.engine.analysis  # noqa: F401 (LibCST: loaded before the first file's clock starts)
 
     try:
         task = pickle.loads(setup) if setup is not None else None

@@ -24,7 +24,7 @@ MODULES = sorted(
 
 
 def test_the_package_has_modules() -> None:
-    assert "asynclint.engine" in MODULES and "asynclint.checks.registry" in MODULES
+    assert "asynclint.engine.walker" in MODULES and "asynclint.checks.registry" in MODULES
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -299,7 +299,7 @@ def test_budget_settings_are_validated(tmp_path: Path, setting: str, value: str,
 
 
 def test_measure_counts_what_nests() -> None:
-    from asynclint.complexity import measure
+    from asynclint.engine.complexity import measure
 
     assert measure("x = a.b(c).d[e] + f(g)(h) - (i).j\n")["trailers"] == 4
     assert measure('x = f"{a}{b}{c}{d}{e}{f}{g}"\n')["trailers"] == 0  # replacement fields
@@ -311,7 +311,7 @@ def test_measure_counts_what_nests() -> None:
 
 def test_real_code_is_far_below_every_limit() -> None:
     """The standard library's largest modules: no measure comes near its limit."""
-    from asynclint.complexity import LIMITS, measure
+    from asynclint.engine.complexity import LIMITS, measure
 
     import typing, subprocess as sub, argparse  # noqa: E401 (modules to measure)
     for module in (typing, sub, argparse, json.decoder, os):

@@ -76,8 +76,8 @@ def test_3000_chained_calls_report_the_real_finding() -> None:
     minutes on such a chain (its time grows with about the cube of the length), so the
     command is too slow to test at this size. Everything after parsing is tested here,
     with the same tree LibCST makes: it generates the file's text exactly."""
-    from asynclint import deep
-    from asynclint.analysis import analyze
+    from asynclint.engine import deep
+    from asynclint.engine.analysis import analyze
     from asynclint.codes import RULES
     from asynclint.config import Settings
 

@@ -7,8 +7,8 @@ import libcst as cst
 
 from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
 from asynclint import fixes
-from asynclint.checks.base import Check, Fix
-from asynclint.engine import Context
+from asynclint.engine.contract import Check, Fix
+from asynclint.engine.walker import Context
 from asynclint.linking import display_name
 
 _WHAT = {

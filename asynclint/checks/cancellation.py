@@ -6,10 +6,10 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 
 from asynclint.apis.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_LOOP
-from asynclint.checks.base import Check
-from asynclint.engine import Context
+from asynclint.engine.contract import Check
+from asynclint.engine.walker import Context
 from asynclint.fixes import running_loop
-from asynclint.names import dotted, small_statements
+from asynclint.engine.resolver import dotted, small_statements
 
 
 def reraises(body: cst.BaseSuite) -> bool:

@@ -7,8 +7,8 @@ from typing import Optional
 import libcst as cst
 
 from asynclint.fixes import insert_await
-from asynclint.checks.base import Check
-from asynclint.engine import Context
+from asynclint.engine.contract import Check
+from asynclint.engine.walker import Context
 
 
 def is_condition(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:

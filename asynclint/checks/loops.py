@@ -5,8 +5,8 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from asynclint.checks.base import Check
-from asynclint.engine import Context, Frame
+from asynclint.engine.contract import Check
+from asynclint.engine.walker import Context, Frame
 from asynclint.fixes import yield_in_loop
 
 BIG_RANGE = 10_000

@@ -9,9 +9,9 @@ from typing import List
 
 import libcst as cst
 
-from asynclint.checks.base import Check
+from asynclint.engine.contract import Check
 from asynclint.checks.blocking import blocking_entry, user_table
-from asynclint.engine import Context
+from asynclint.engine.walker import Context
 from asynclint.facts import FunctionFacts
 
 

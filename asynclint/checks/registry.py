@@ -2,14 +2,14 @@
 
 Adding a rule: write the check, list it here, add its code to ``asynclint.codes``.
 The list lives here rather than in the package's ``__init__`` so that importing
-``asynclint.checks.base`` (as the engine does) does not import every check, which
+``asynclint.engine.contract`` (as the engine does) does not import every check, which
 would import the engine back before it exists.
 """
 from __future__ import annotations
 
 from typing import List, Set, Type
 
-from asynclint.checks.base import Check
+from asynclint.engine.contract import Check
 from asynclint.checks.blocking import BlockingCalls
 from asynclint.checks.cancellation import Cancellation
 from asynclint.checks.coroutines import CoroutineCalls

@@ -7,10 +7,10 @@ from typing import Optional
 import libcst as cst
 
 from asynclint.apis.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
-from asynclint.checks.base import Check
-from asynclint.engine import Context
+from asynclint.engine.contract import Check
+from asynclint.engine.walker import Context
 from asynclint.fixes import keep_task
-from asynclint.names import dotted
+from asynclint.engine.resolver import dotted
 
 _LOOP_TYPE = "asyncio.AbstractEventLoop"
 

@@ -16,7 +16,7 @@ from asynclint.index import ProjectIndex
 from asynclint.output.sarif import Edit, FixProvider, overlaps, text_edits
 
 if TYPE_CHECKING:
-    from asynclint.checks.base import Report
+    from asynclint.engine.contract import Report
 
 
 def fix_provider(
@@ -34,7 +34,7 @@ def fix_provider(
         text = read_text(display) if wanted else None
         if text is None:
             return {}
-        from asynclint.analysis import analyze  # LibCST only when there is a fix to show
+        from asynclint.engine.analysis import analyze  # LibCST only when there is a fix to show
 
         path = source_path(display)
         codes = enabled_for_path(display)

@@ -15,9 +15,9 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from asynclint import deep
-from asynclint.engine import RANKED, Context, Walker
-from asynclint.names import Resolver
+from asynclint.engine import deep
+from asynclint.engine.walker import RANKED, Context, Walker
+from asynclint.engine.resolver import Resolver
 
 Range = Tuple[int, int, int, int]  # start line, start column, end line, end column (1-based lines, 0-based columns)
 
@@ -271,7 +271,7 @@ def call_ranges_from_cst(text: str) -> Optional[List[Range]]:
 
 
 def _call_ranges_from_cst(text: str) -> Optional[List[Range]]:
-    from asynclint.libcst_gaps import parse_module  # it imports this module
+    from asynclint.engine.libcst_gaps import parse_module  # it imports this module
 
     try:
         module = parse_module(text)

@@ -14,9 +14,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
-from asynclint.checks.base import Check, Deferred, Fix, Report
+from asynclint.engine.contract import Check, Deferred, Fix, Report
 from asynclint.facts import FileFacts
-from asynclint.names import OPAQUE, Resolver, Scope, local_names, small_statements
+from asynclint.engine.resolver import OPAQUE, Resolver, Scope, local_names, small_statements
 
 _SKIP_FIELDS = frozenset(
     {

@@ -12,20 +12,20 @@ from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from asynclint import deep
+from asynclint.engine import deep
 
-from asynclint import libcst_gaps
+from asynclint.engine import libcst_gaps
 from asynclint.checks.registry import checks_for
-from asynclint.checks.base import Deferred, Report
-from asynclint.complexity import TooComplex, check as check_complexity
-from asynclint.engine import Context, Walker
+from asynclint.engine.contract import Deferred, Report
+from asynclint.engine.complexity import TooComplex, check as check_complexity
+from asynclint.engine.walker import Context, Walker
 from asynclint.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
 from asynclint.index import ProjectIndex
 from asynclint.linking import LINKERS
-from asynclint.locate import leading_name, locate_nodes
-from asynclint.names import Resolver
-from asynclint.noqa import noqa_codes, suppressed
+from asynclint.engine.locate import leading_name, locate_nodes
+from asynclint.engine.resolver import Resolver
+from asynclint.engine.noqa import noqa_codes, suppressed
 from asynclint.source import file_problem
 
 @dataclass

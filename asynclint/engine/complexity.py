@@ -53,7 +53,7 @@ LIMITS: Dict[str, Limit] = {
     "arithmetic": Limit("a chain of arithmetic or bitwise operators", 300),
     # `a and a and ...`: 2,000 terms 0.2 s, 4,000 0.4 s; dies between 7,000 and 7,125. Real: 14.
     # 5,000 is analysed (issue 19 names it as valid code that must get its findings): the walk
-    # after parsing retries in a deep thread (asynclint.deep); past it, AIO002.
+    # after parsing retries in a deep thread (asynclint.engine.deep); past it, AIO002.
     "boolean": Limit("a chain of `and`/`or` operators", 5000),
     # `.b`, `(...)`, `[...]` after one another (`.m()` is two): 200 of them 0.02-0.1 s;
     # 1,000 subscripts or slices 2-2.2 s, 500 `.m()` calls 0.6 s. Real: 36.
