@@ -33,7 +33,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 
 from asynclint import __version__
 from asynclint.cache_storage import check_names, machine_key, make_directory, open_regular, replace, writer_lock
-from asynclint.facts import BlockingSite, FileFacts, FunctionFacts, Pending
+from asynclint.project.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
 
 Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes

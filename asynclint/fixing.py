@@ -24,7 +24,7 @@ from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding
 from asynclint.fix_policy import FixPolicy
 from asynclint.fixer import FixFailed, apply_fixes
-from asynclint.index import ProjectIndex
+from asynclint.project.index import ProjectIndex
 from asynclint.orphaned_imports import drop_orphaned_imports
 from asynclint.writing import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
 from asynclint.output.escape import visible

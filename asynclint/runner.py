@@ -32,13 +32,13 @@ from asynclint.cache import (
     open_cache,
     stat_of,
 )
-from asynclint.dependencies import changed_keys, link_recording, reading_any
+from asynclint.project.dependencies import changed_keys, link_recording, reading_any
 from asynclint.discovery import SourceFile, module_name
-from asynclint.facts import FileFacts, Pending
+from asynclint.project.facts import FileFacts, Pending
 from asynclint.findings import Finding
-from asynclint.index import LazyProjectIndex, ProjectIndex
-from asynclint.linking import link
-from asynclint.positions import CallPositions, TextSource
+from asynclint.project.index import LazyProjectIndex, ProjectIndex
+from asynclint.project.link import link
+from asynclint.project.positions import CallPositions, TextSource
 from asynclint.prefilter import needs_parse
 from asynclint.selection import PerFileIgnores, enabled_codes
 from asynclint.workers import Budget, Failure, Pool, effective_memory

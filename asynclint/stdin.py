@@ -16,7 +16,7 @@ from asynclint.findings import Finding
 from asynclint.fixer import FixFailed
 from asynclint.fix_policy import FixPolicy
 from asynclint.fixing import fix_text
-from asynclint.index import ProjectIndex
+from asynclint.project.index import ProjectIndex
 from asynclint.runner import analyze_text, budget_of, build_index, check_text, failure_finding
 from asynclint.selection import PerFileIgnores
 from asynclint.workers import run_isolated

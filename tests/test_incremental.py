@@ -18,9 +18,9 @@ import pytest
 from asynclint import runner
 from asynclint.cache import Cache
 from asynclint.config import load_settings
-from asynclint.dependencies import changed_keys, reading_any
+from asynclint.project.dependencies import changed_keys, reading_any
 from asynclint.discovery import discover
-from asynclint.facts import FileFacts, FunctionFacts
+from asynclint.project.facts import FileFacts, FunctionFacts
 from asynclint.runner import RunResult, options_for
 
 from test_cache import FAST, make_project
@@ -221,8 +221,8 @@ def _results_of(root: Path) -> list:
 
 
 def _link_both_ways(results: list) -> tuple:
-    from asynclint.index import LazyProjectIndex, ProjectIndex
-    from asynclint.linking import link
+    from asynclint.project.index import LazyProjectIndex, ProjectIndex
+    from asynclint.project.link import link
 
     facts = [r.facts for r in results if r.facts is not None]
     by_module: dict = {}

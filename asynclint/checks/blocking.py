@@ -9,7 +9,7 @@ from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAG
 from asynclint import fixes
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
-from asynclint.linking import display_name
+from asynclint.project.link import display_name
 
 _WHAT = {
     "AIO100": "sleeps and blocks the event loop",

@@ -12,7 +12,7 @@ import libcst as cst
 from asynclint.engine.contract import Check
 from asynclint.checks.blocking import blocking_entry, user_table
 from asynclint.engine.walker import Context
-from asynclint.facts import FunctionFacts
+from asynclint.project.facts import FunctionFacts
 
 
 class ProjectFacts(Check):

@@ -1,4 +1,4 @@
-"""Every check the engine runs (their link step is in asynclint.linking).
+"""Every check the engine runs (their link step is in asynclint.project.link).
 
 Adding a rule: write the check, list it here, add its code to ``asynclint.codes``.
 The list lives here rather than in the package's ``__init__`` so that importing

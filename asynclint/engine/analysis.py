@@ -19,10 +19,10 @@ from asynclint.checks.registry import checks_for
 from asynclint.engine.contract import Deferred, Report
 from asynclint.engine.complexity import TooComplex, check as check_complexity
 from asynclint.engine.walker import Context, Walker
-from asynclint.facts import BlockingSite, FileFacts, Pending
+from asynclint.project.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
-from asynclint.index import ProjectIndex
-from asynclint.linking import LINKERS
+from asynclint.project.index import ProjectIndex
+from asynclint.project.link import LINKERS
 from asynclint.engine.locate import leading_name, locate_nodes
 from asynclint.engine.resolver import Resolver
 from asynclint.engine.noqa import noqa_codes, suppressed

@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
 import libcst as cst
 
 from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS
-from asynclint.facts import SUPER
+from asynclint.project.facts import SUPER
 
 OPAQUE = None
 

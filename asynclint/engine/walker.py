@@ -15,7 +15,7 @@ import libcst as cst
 from libcst._nodes.base import CSTNode
 
 from asynclint.engine.contract import Check, Deferred, Fix, Report
-from asynclint.facts import FileFacts
+from asynclint.project.facts import FileFacts
 from asynclint.engine.resolver import OPAQUE, Resolver, Scope, local_names, small_statements
 
 _SKIP_FIELDS = frozenset(

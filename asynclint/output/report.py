@@ -6,7 +6,7 @@ from typing import Callable, List, Optional, TextIO
 
 from asynclint.findings import Finding
 from asynclint.fix_policy import FixPolicy
-from asynclint.index import ProjectIndex
+from asynclint.project.index import ProjectIndex
 from asynclint.runner import RunOptions
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Seq
 from asynclint.discovery import module_name
 from asynclint.findings import Finding
 from asynclint.fix_policy import FixPolicy
-from asynclint.index import ProjectIndex
+from asynclint.project.index import ProjectIndex
 from asynclint.output.sarif import Edit, FixProvider, overlaps, text_edits
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from asynclint.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
+from asynclint.project.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
 
 if TYPE_CHECKING:
-    from asynclint.positions import CallPositions
+    from asynclint.project.positions import CallPositions
 
 # Decorators that hand back the function they wrap unchanged in kind (an async def stays a
 # coroutine function). Any other decorator may turn it into something else.

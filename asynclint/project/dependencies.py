@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import AbstractSet, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from asynclint.facts import FileFacts, Pending
+from asynclint.project.facts import FileFacts, Pending
 from asynclint.findings import Finding
-from asynclint.index import ProjectIndex
-from asynclint.linking import link
+from asynclint.project.index import ProjectIndex
+from asynclint.project.link import link
 
 
 def link_recording(pending: Mapping[str, Sequence[Pending]], index: ProjectIndex) -> Tuple[List[Finding], Dict[str, FrozenSet[str]]]:

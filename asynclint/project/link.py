@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional, Sequence
 
 from asynclint.apis.asyncio_api import COROUTINE_FUNCTIONS
-from asynclint.facts import SUPER, Pending
+from asynclint.project.facts import SUPER, Pending
 from asynclint.findings import Finding
-from asynclint.index import ProjectIndex
+from asynclint.project.index import ProjectIndex
 from asynclint.engine.noqa import noqa_codes, suppressed
 
 
