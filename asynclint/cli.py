@@ -88,7 +88,7 @@ def command(
     """
     from asynclint.config import ConfigError, load_settings
     from asynclint.discovery import DiscoveryError, discover
-    from asynclint.fix_policy import FixPolicy
+    from asynclint.fixes.policy import FixPolicy
     from asynclint.runner import options_for
 
     out = click.get_text_stream("stdout")
@@ -166,7 +166,7 @@ def read_source(source, settings) -> Optional[str]:  # type: ignore[no-untyped-d
 
 def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
     """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.stdin."""
-    from asynclint.fixing import unified_diff
+    from asynclint.fixes.apply import unified_diff
     from asynclint.stdin import check_stdin, enabled_for_stdin
 
     stream = click.get_binary_stream("stdin")
@@ -228,7 +228,7 @@ def write_rule_table(out) -> None:  # type: ignore[no-untyped-def]
 
 def apply_fixes_in_place(files, result, settings, options, policy):  # type: ignore[no-untyped-def]
     """Fix files, then recompute findings on the new sources; returns (result, fixes applied)."""
-    from asynclint.fixing import fix_files
+    from asynclint.fixes.apply import fix_files
     from asynclint.runner import enabled_for, recheck
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
@@ -241,7 +241,7 @@ def apply_fixes_in_place(files, result, settings, options, policy):  # type: ign
 
 def show_diff(files, result, settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
     """``--diff``: the would-be changes on stdout, a count on stderr; exit 1 if anything changes."""
-    from asynclint.fixing import fix_files
+    from asynclint.fixes.apply import fix_files
     from asynclint.runner import enabled_for
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)

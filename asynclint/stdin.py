@@ -13,9 +13,9 @@ from typing import BinaryIO, FrozenSet, List, Optional
 
 from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.findings import Finding
-from asynclint.fixer import FixFailed
-from asynclint.fix_policy import FixPolicy
-from asynclint.fixing import fix_text
+from asynclint.fixes.editor import FixFailed
+from asynclint.fixes.policy import FixPolicy
+from asynclint.fixes.apply import fix_text
 from asynclint.project.index import ProjectIndex
 from asynclint.runner import analyze_text, budget_of, build_index, check_text, failure_finding
 from asynclint.selection import PerFileIgnores

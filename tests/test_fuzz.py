@@ -19,8 +19,8 @@ hypothesmith = pytest.importorskip("hypothesmith")
 
 from asynclint.codes import RULES  # noqa: E402
 from asynclint.config import Settings  # noqa: E402
-from asynclint.fix_policy import FixPolicy  # noqa: E402
-from asynclint.fixing import fix_text  # noqa: E402
+from asynclint.fixes.policy import FixPolicy  # noqa: E402
+from asynclint.fixes.apply import fix_text  # noqa: E402
 from asynclint.runner import analyze_text, build_index, check_text  # noqa: E402
 
 EXAMPLES = int(os.environ.get("ASYNCLINT_FUZZ_EXAMPLES", "30"))

@@ -398,7 +398,7 @@ def test_read_only_file_under_fix_is_left_alone(tmp_path: Path) -> None:
 # Runs the real CLI with every write of a fixed file failing as a full disk would.
 DISK_FULL = """
 import errno, os, sys
-import asynclint.writing as writing
+import asynclint.fixes.atomic_write as writing
 real_fdopen = os.fdopen
 
 class Full:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.orphaned_imports import drop_orphaned_imports
+from asynclint.fixes.orphaned_imports import drop_orphaned_imports
 
 BEFORE = "import time\nfrom time import monotonic, sleep\n\n\nasync def f():\n    time.sleep(1)\n    sleep(2)\n    return monotonic()\n"
 AFTER = "import time\nfrom time import monotonic, sleep\n\n\nasync def f():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n    return monotonic()\n"

@@ -6,7 +6,7 @@ from typing import Callable, Dict, Optional, Tuple
 import libcst as cst
 
 from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
-from asynclint import fixes
+from asynclint.fixes import builders as fixes
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
 from asynclint.project.link import display_name

@@ -8,7 +8,7 @@ import libcst as cst
 from asynclint.apis.asyncio_api import BROAD_EXCEPTIONS, CANCELLED_ERRORS, GET_EVENT_LOOP
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
-from asynclint.fixes import running_loop
+from asynclint.fixes.builders import running_loop
 from asynclint.engine.resolver import dotted, small_statements
 
 

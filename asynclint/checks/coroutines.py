@@ -6,7 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
-from asynclint.fixes import insert_await
+from asynclint.fixes.builders import insert_await
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
 

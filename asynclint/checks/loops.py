@@ -7,7 +7,7 @@ import libcst as cst
 
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context, Frame
-from asynclint.fixes import yield_in_loop
+from asynclint.fixes.builders import yield_in_loop
 
 BIG_RANGE = 10_000
 

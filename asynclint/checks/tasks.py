@@ -9,7 +9,7 @@ import libcst as cst
 from asynclint.apis.asyncio_api import TASK_GROUPS, TASK_SPAWNERS
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
-from asynclint.fixes import keep_task
+from asynclint.fixes.builders import keep_task
 from asynclint.engine.resolver import dotted
 
 _LOOP_TYPE = "asyncio.AbstractEventLoop"

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, TextIO
 
 from asynclint.findings import Finding
-from asynclint.fix_policy import FixPolicy
+from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex
 from asynclint.runner import RunOptions
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Seq
 
 from asynclint.discovery import module_name
 from asynclint.findings import Finding
-from asynclint.fix_policy import FixPolicy
+from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex
 from asynclint.output.sarif import Edit, FixProvider, overlaps, text_edits
 
@@ -69,7 +69,7 @@ def _edits_for_code(module, text: str, reports: List["Report"], findings: List[F
     touch no finding's lines (an added import, the background-task set) are what those
     fixes need at module level, so each finding of the code carries them.
     """
-    from asynclint.fixer import FixFailed, apply_fixes
+    from asynclint.fixes.editor import FixFailed, apply_fixes
 
     try:
         fixed, applied = apply_fixes(module, reports)

@@ -6,7 +6,7 @@ from typing import List, Optional, TextIO
 
 from asynclint.codes import RULES
 from asynclint.findings import Finding
-from asynclint.fix_policy import FixPolicy
+from asynclint.fixes.policy import FixPolicy
 from asynclint.output.escape import visible
 
 

@@ -2,7 +2,7 @@
 
 A check calls one of the builders here with the node it reports; the builder returns a
 ``Fix`` (or None where a rewrite would not be correct in that spot) whose ``edit`` the
-fixer runs later against an :class:`asynclint.fixer.Editor`. Builders never mutate
+fixer runs later against an :class:`asynclint.fixes.editor.Editor`. Builders never mutate
 anything themselves.
 """
 from __future__ import annotations

@@ -22,11 +22,11 @@ from asynclint.source import DecodeProblem, decode
 from asynclint.engine.contract import Report
 from asynclint.discovery import SourceFile, module_name
 from asynclint.findings import Finding
-from asynclint.fix_policy import FixPolicy
-from asynclint.fixer import FixFailed, apply_fixes
+from asynclint.fixes.policy import FixPolicy
+from asynclint.fixes.editor import FixFailed, apply_fixes
 from asynclint.project.index import ProjectIndex
-from asynclint.orphaned_imports import drop_orphaned_imports
-from asynclint.writing import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
+from asynclint.fixes.orphaned_imports import drop_orphaned_imports
+from asynclint.fixes.atomic_write import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
 from asynclint.output.escape import visible
 
 
