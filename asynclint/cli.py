@@ -87,9 +87,9 @@ def command(
     The path '-', or --stdin-filename with no paths, reads the source from standard input.
     """
     from asynclint.config import ConfigError, load_settings
-    from asynclint.discovery import DiscoveryError, discover
+    from asynclint.run.discovery import DiscoveryError, discover
     from asynclint.fixes.policy import FixPolicy
-    from asynclint.runner import options_for
+    from asynclint.run.runner import options_for
 
     out = click.get_text_stream("stdout")
     if explain_code is not None:
@@ -152,7 +152,7 @@ def command(
 
 def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
     """``runner.run``, advancing ``bar`` (if any) as files are checked."""
-    from asynclint.runner import run
+    from asynclint.run.runner import run
 
     return run(files, settings, options, progress=bar.advance if bar is not None else None)
 
@@ -229,7 +229,7 @@ def write_rule_table(out) -> None:  # type: ignore[no-untyped-def]
 def apply_fixes_in_place(files, result, settings, options, policy):  # type: ignore[no-untyped-def]
     """Fix files, then recompute findings on the new sources; returns (result, fixes applied)."""
     from asynclint.fixes.apply import fix_files
-    from asynclint.runner import enabled_for, recheck
+    from asynclint.run.runner import enabled_for, recheck
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
     for error in outcome.errors:
@@ -242,7 +242,7 @@ def apply_fixes_in_place(files, result, settings, options, policy):  # type: ign
 def show_diff(files, result, settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
     """``--diff``: the would-be changes on stdout, a count on stderr; exit 1 if anything changes."""
     from asynclint.fixes.apply import fix_files
-    from asynclint.runner import enabled_for
+    from asynclint.run.runner import enabled_for
 
     outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)
     for error in outcome.errors:

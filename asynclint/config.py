@@ -61,7 +61,7 @@ class Settings:
     respect_gitignore: bool = True
     # LibCST needs about 700 bytes of memory per byte of source: a 10 MB file would take 7 GB.
     max_file_size: int = 1_048_576
-    # What one file may cost the worker process that parses it (see asynclint.workers).
+    # What one file may cost the worker process that parses it (see asynclint.run.workers).
     max_file_time: float = DEFAULT_MAX_FILE_TIME
     max_file_memory: int = DEFAULT_MAX_FILE_MEMORY
     project_root: Path = field(default_factory=Path.cwd)

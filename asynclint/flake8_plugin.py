@@ -38,8 +38,8 @@ from asynclint import __version__
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, load_settings
 from asynclint.findings import Finding
-from asynclint.runner import budget_of, check_text, failure_finding
-from asynclint.workers import Budget, Pool
+from asynclint.run.runner import budget_of, check_text, failure_finding
+from asynclint.run.workers import Budget, Pool
 
 # Every code the engine can emit in a flake8 run; flake8's own selection filters them.
 _ENABLED: FrozenSet[str] = frozenset(RULES)

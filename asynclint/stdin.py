@@ -17,9 +17,9 @@ from asynclint.fixes.editor import FixFailed
 from asynclint.fixes.policy import FixPolicy
 from asynclint.fixes.apply import fix_text
 from asynclint.project.index import ProjectIndex
-from asynclint.runner import analyze_text, budget_of, build_index, check_text, failure_finding
+from asynclint.run.runner import analyze_text, budget_of, build_index, check_text, failure_finding
 from asynclint.selection import PerFileIgnores
-from asynclint.workers import run_isolated
+from asynclint.run.workers import run_isolated
 
 STDIN_DISPLAY = "-"
 

@@ -572,7 +572,7 @@ def describe_tool(asynclint: str, python: str) -> Dict[str, str]:
     probe = (
         "import json, importlib.metadata as m\n"
         "import libcst\n"
-        "try:\n    from asynclint.prefilter import needs_parse; p = True\nexcept Exception:\n    p = False\n"
+        "try:\n    from asynclint.run.prefilter import needs_parse; p = True\nexcept Exception:\n    p = False\n"
         "print(json.dumps({'libcst': m.version('libcst'), 'prefilter': p}))\n"
     )
     done = subprocess.run([python, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -618,7 +618,7 @@ def parse_floor_main(list_file: str, jobs: int) -> int:
 
     paths = Path(list_file).read_text().splitlines()
     try:
-        from asynclint.prefilter import needs_parse  # type: ignore[import-not-found]
+        from asynclint.run.prefilter import needs_parse  # type: ignore[import-not-found]
     except Exception:
         needs_parse = None
     selected = paths
@@ -626,7 +626,7 @@ def parse_floor_main(list_file: str, jobs: int) -> int:
     if needs_parse is not None:
         try:
             selected = [p for p in paths if needs_parse(Path(p).read_bytes())]
-            prefilter = "asynclint.prefilter.needs_parse"
+            prefilter = "asynclint.run.prefilter.needs_parse"
         except TypeError as error:
             selected, prefilter = paths, f"needs_parse unusable ({error}); every file counts"
     context = multiprocessing.get_context("fork" if os.name != "nt" else "spawn")

@@ -299,7 +299,7 @@ def test_end_to_end_measures_asynclint_and_the_floor(tiny_run: dict) -> None:
 def test_end_to_end_floor_counts_the_files_asynclint_parses(tiny_run: dict) -> None:
     floor = next(m for m in tiny_run["json"]["corpora"][0]["measurements"] if m["key"] == "floor-wall")
     try:
-        from asynclint.prefilter import needs_parse
+        from asynclint.run.prefilter import needs_parse
     except ImportError:
         assert floor["files"] == 4
         return

@@ -22,7 +22,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 
-from asynclint.cache import _FORMAT, Cache
+from asynclint.run.cache import _FORMAT, Cache
 from conftest import find_asynclint, run_cli
 from test_cache import FAST, SLOW
 

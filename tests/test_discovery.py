@@ -8,7 +8,7 @@ from typing import List
 import pytest
 
 from asynclint.config import Settings
-from asynclint.discovery import DiscoveryError, SourceFile, discover, module_name
+from asynclint.run.discovery import DiscoveryError, SourceFile, discover, module_name
 
 
 def touch(root: Path, *names: str, text: str = "") -> None:

@@ -21,7 +21,7 @@ from asynclint.codes import RULES  # noqa: E402
 from asynclint.config import Settings  # noqa: E402
 from asynclint.fixes.policy import FixPolicy  # noqa: E402
 from asynclint.fixes.apply import fix_text  # noqa: E402
-from asynclint.runner import analyze_text, build_index, check_text  # noqa: E402
+from asynclint.run.runner import analyze_text, build_index, check_text  # noqa: E402
 
 EXAMPLES = int(os.environ.get("ASYNCLINT_FUZZ_EXAMPLES", "30"))
 ALL = frozenset(RULES)

@@ -229,7 +229,7 @@ def test_ten_megabyte_file_finishes(tmp_path: Path) -> None:
 # race "deleted/made unreadable while the run is under way", made deterministic.
 RACE = """
 import os, shutil, sys
-import asynclint.discovery as discovery
+import asynclint.run.discovery as discovery
 target, action = sys.argv[1], sys.argv[2]
 original = discovery.discover
 def discover(*args, **kwargs):

@@ -15,13 +15,13 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from asynclint import runner
-from asynclint.cache import Cache
+from asynclint.run import runner
+from asynclint.run.cache import Cache
 from asynclint.config import load_settings
 from asynclint.project.dependencies import changed_keys, reading_any
-from asynclint.discovery import discover
+from asynclint.run.discovery import discover
 from asynclint.project.facts import FileFacts, FunctionFacts
-from asynclint.runner import RunResult, options_for
+from asynclint.run.runner import RunResult, options_for
 
 from test_cache import FAST, make_project
 

@@ -182,7 +182,7 @@ def test_crash_in_flake8_is_one_finding(tmp_path: Path, jobs: str) -> None:
 # Counts the workers a real run starts, without changing what they do.
 COUNT_WORKERS = """
 import atexit, sys
-import asynclint.workers as workers
+import asynclint.run.workers as workers
 started = []
 start = workers.Worker.__init__
 def counted(self, *args, **kwargs):

@@ -20,7 +20,7 @@ from asynclint.engine import libcst_gaps
 from asynclint.engine.analysis import analyze
 from asynclint.source import DecodeProblem, decode
 from asynclint.engine.contract import Report
-from asynclint.discovery import SourceFile, module_name
+from asynclint.run.discovery import SourceFile, module_name
 from asynclint.findings import Finding
 from asynclint.fixes.policy import FixPolicy
 from asynclint.fixes.editor import FixFailed, apply_fixes

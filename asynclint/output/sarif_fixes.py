@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence
 
-from asynclint.discovery import module_name
+from asynclint.run.discovery import module_name
 from asynclint.findings import Finding
 from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from asynclint import __version__
-from asynclint.cache_storage import check_names, machine_key, make_directory, open_regular, replace, writer_lock
+from asynclint.run.cache_storage import check_names, machine_key, make_directory, open_regular, replace, writer_lock
 from asynclint.project.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
 

@@ -1,6 +1,6 @@
 """A whole run: check every discovered file, in parallel, and gather the findings.
 
-Files are checked in worker processes (asynclint.workers), even in a serial run, so a file
+Files are checked in worker processes (asynclint.run.workers), even in a serial run, so a file
 that crashes the parser costs only itself. Workers receive settings once (their set-up) and
 return plain findings, so results do not depend on how many processes ran them: the final
 list is sorted.
@@ -16,7 +16,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 from asynclint.source import DecodeProblem, ReadProblem, decode, file_limit, file_problem, read_file, read_text
 from asynclint.engine.complexity import python_refusal
 from asynclint.config import DEFAULT_MAX_FILE_MEMORY, DEFAULT_MAX_FILE_TIME
-from asynclint.cache import (
+from asynclint.run.cache import (
     Cache,
     CacheCorrupt,
     PreviousRun,
@@ -33,15 +33,15 @@ from asynclint.cache import (
     stat_of,
 )
 from asynclint.project.dependencies import changed_keys, link_recording, reading_any
-from asynclint.discovery import SourceFile, module_name
+from asynclint.run.discovery import SourceFile, module_name
 from asynclint.project.facts import FileFacts, Pending
 from asynclint.findings import Finding
 from asynclint.project.index import LazyProjectIndex, ProjectIndex
 from asynclint.project.link import link
 from asynclint.project.positions import CallPositions, TextSource
-from asynclint.prefilter import needs_parse
+from asynclint.run.prefilter import needs_parse
 from asynclint.selection import PerFileIgnores, enabled_codes
-from asynclint.workers import Budget, Failure, Pool, effective_memory
+from asynclint.run.workers import Budget, Failure, Pool, effective_memory
 
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 16

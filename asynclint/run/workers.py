@@ -349,7 +349,7 @@ def _signal_name(number: int) -> str:
 # -- the worker's side ------------------------------------------------------------------------
 
 # The parent's sys.path, so the worker imports the same asynclint (and LibCST) as it does.
-_BOOT = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from asynclint.workers import serve; serve(int(sys.argv[2]))"
+_BOOT = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from asynclint.run.workers import serve; serve(int(sys.argv[2]))"
 
 
 def serve(memory: int) -> None:
