@@ -108,7 +108,7 @@ def command(
             raise UsageProblem("--show-source only applies to --format text")
         start = None
         if use_stdin and config_path is None:
-            from asynclint.stdin import config_start
+            from asynclint.integrations.stdin import config_start
 
             start = config_start(stdin_filename)
         settings = load_settings(config_path, start) if start is not None else load_settings(config_path)
@@ -165,9 +165,9 @@ def read_source(source, settings) -> Optional[str]:  # type: ignore[no-untyped-d
 
 
 def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
-    """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.stdin."""
+    """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.integrations.stdin."""
     from asynclint.fixes.apply import unified_diff
-    from asynclint.stdin import check_stdin, enabled_for_stdin
+    from asynclint.integrations.stdin import check_stdin, enabled_for_stdin
 
     stream = click.get_binary_stream("stdin")
     outcome = check_stdin(stream, filename, settings, options.enabled, policy if (fix or diff) else None)
@@ -204,7 +204,7 @@ def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero)
 def explain(code: str, out) -> int:  # type: ignore[no-untyped-def]
     """``--explain CODE``: the rule's page (or a generated summary if the page is missing)."""
     from asynclint.codes import RULES
-    from asynclint.rule_docs import page_or_summary
+    from asynclint.output.rule_docs import page_or_summary
 
     wanted = code.strip().upper()
     if wanted not in RULES:

@@ -18,7 +18,7 @@ from asynclint import __version__
 from asynclint.codes import RULES
 from asynclint.findings import Finding
 from asynclint.output.escape import encodable
-from asynclint.rule_docs import page_or_summary, rule_page
+from asynclint.output.rule_docs import page_or_summary, rule_page
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
