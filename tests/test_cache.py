@@ -6,18 +6,16 @@ than the runner's parallel threshold) for ``--jobs 2`` to use worker processes.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import List, Tuple
 
 import pytest
 
-EXE = Path(sys.executable).parent / "asynclint"
-if not EXE.exists():  # pragma: no cover - only when run outside the venv's bin layout
-    EXE = Path(shutil.which("asynclint") or "asynclint")
+from conftest import find_asynclint
+
+EXE = find_asynclint()
 
 Row = Tuple[str, int, int, str, str]
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 import json
 import os
 import pty
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -14,7 +12,9 @@ import pytest
 
 from asynclint.codes import RULES
 
-ASYNCLINT = shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
+from conftest import find_asynclint
+
+ASYNCLINT = str(find_asynclint())
 
 BAD = "import time\n\n\nasync def nap():\n    time.sleep(1)\n    await nap()\n"
 FIXED = "import asyncio\n\n\nasync def nap():\n    await asyncio.sleep(1)\n    await nap()\n"

@@ -28,11 +28,11 @@ from typing import Callable, Dict, List, Optional, Tuple
 import libcst
 import pytest
 
+from conftest import find_asynclint
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-ASYNCLINT = (
-    shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
-)
+ASYNCLINT = str(find_asynclint())
 _TARGET = re.compile(r'^\s*target-version\s*=\s*"py3(\d+)"', re.MULTILINE)
 
 

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -26,11 +25,11 @@ import pytest
 
 from asynclint.codes import RULES
 
+from conftest import find_asynclint
+
 REPO = Path(__file__).resolve().parent.parent
 FIXES = REPO / "fixtures" / "fixes"
-ASYNCLINT = (
-    shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
-)
+ASYNCLINT = str(find_asynclint())
 MODE = 0o640
 OLD_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: any later mtime means "rewritten"
 _FINDING_LINE = re.compile(r"^\S.*:\d+:\d+: AIO\d{3}\b", re.MULTILINE)

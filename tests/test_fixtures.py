@@ -17,9 +17,7 @@ import importlib.util
 import io
 import json
 import re
-import shutil
 import subprocess
-import sys
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,12 +28,12 @@ import pytest
 
 from asynclint.codes import RULES
 
+from conftest import find_asynclint
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 EXAMPLES = REPO / "examples"
-ASYNCLINT = (
-    shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
-)
+ASYNCLINT = str(find_asynclint())
 
 # AIO003 (a rule crashing) cannot be provoked by any source file; unit tests cover it.
 FILE_LEVEL_ONLY_IN_UNIT_TESTS = {"AIO003"}

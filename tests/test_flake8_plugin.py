@@ -16,9 +16,11 @@ import pytest
 
 from asynclint.codes import RULES
 
+from conftest import find_asynclint
+
 BIN = Path(sys.executable).parent
 FLAKE8 = shutil.which("flake8", path=str(BIN)) or shutil.which("flake8") or "flake8"
-ASYNCLINT = shutil.which("asynclint", path=str(BIN)) or shutil.which("asynclint") or "asynclint"
+ASYNCLINT = str(find_asynclint())
 FORMAT = "%(path)s|%(row)d|%(col)d|%(code)s"
 
 SAMPLES = {

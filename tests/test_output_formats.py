@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 from typing import Dict, List
@@ -16,9 +14,9 @@ from typing import Dict, List
 import pytest
 
 from asynclint.codes import RULES
-from conftest import run_cli
+from conftest import find_asynclint, run_cli
 
-ASYNCLINT = shutil.which("asynclint", path=str(Path(sys.executable).parent)) or shutil.which("asynclint") or "asynclint"
+ASYNCLINT = str(find_asynclint())
 
 FILES = {
     "pkg/__init__.py": "",
