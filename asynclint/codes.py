@@ -50,10 +50,6 @@ RULES: Dict[str, RuleInfo] = {rule.code: rule for rule in _RULES}
 FILE_ERROR_CODES = frozenset({"AIO001", "AIO002", "AIO003"})
 
 
-def all_codes() -> Set[str]:
-    return set(RULES)
-
-
 def default_codes() -> Set[str]:
     return {code for code, rule in RULES.items() if rule.default}
 

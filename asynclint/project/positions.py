@@ -26,9 +26,6 @@ class CallPositions:
         self._cst: Dict[str, Optional[List[Range]]] = {}
         self._lines: Dict[str, Optional[List[str]]] = {}
 
-    def text(self, path: str) -> Optional[str]:
-        return self._text_of(path)
-
     def line_text(self, path: str, line: int) -> str:
         if path not in self._lines:
             text = self._text_of(path)
