@@ -52,5 +52,7 @@ def test_informational_options_do_not_import_libcst(tmp_path: Path, args: list) 
 def test_warm_run_does_not_import_libcst(tmp_path: Path, output: str) -> None:
     (tmp_path / "mod.py").write_text("import os\n\n\nasync def f(p):\n    return os.listdir(p)\n")
     args = ["--format", output, "."]
-    assert imports_libcst(args, tmp_path)  # the cold run parses the file
+    imports_libcst(args, tmp_path)  # the cold run: its workers parse the file
     assert not imports_libcst(args, tmp_path)
+    # The log is read right: fixing parses in the main process.
+    assert imports_libcst(["--diff", "--unsafe-fixes", "."], tmp_path)

@@ -2,8 +2,8 @@
 
 LibCST's native parser recurses once per level of the tree it builds, and some constructs
 cost it far more than their size: a long chain of ``and`` (one level per operator) overflows
-its stack and kills the process, a chain of ``.m()`` calls takes time that grows with the
-cube of its length, nested conditional expressions take memory that grows with its square.
+its stack and kills the process, a chain of ``+`` or of ``.m()`` calls takes time that grows
+much faster than its length, nested lambdas take memory that grows with the square of theirs.
 Such files are refused here as AIO002 "too complex to analyse" (or AIO001 when CPython's own
 parser refuses them too), with what was measured, before LibCST ever sees them.
 
@@ -11,8 +11,8 @@ The measure is Python's tokenizer plus a little bookkeeping per bracket level; n
 it can run anywhere. That costs about a quarter of a LibCST parse (0.08 s against 0.3 s for
 Home Assistant's 2,852-line core.py), so counting characters and lines first rules out almost
 every file: only one of Home Assistant's 7,978 files could hold one of the constructs below
-at its limit, and the counting costs 0.6% of parsing them. What slips past the counts (a chain laid out in some odd
-way) is still parsed in a worker process, under its time and memory budget.
+at its limit, and the counting costs 0.6% of parsing them. What slips past the counts (a
+chain laid out in some odd way) is still parsed in a worker process, under its budget.
 """
 from __future__ import annotations
 
