@@ -319,14 +319,7 @@ class Walker:
         scope = resolver.push("function", qualname)
         _bind_parameters(resolver, node.params, scope, frame.class_qualname, node)
         _prescan(resolver, node.body.body if node.body.__class__ is cst.IndentedBlock else node.body.body, scope, resolve=False)
-        ctx.frame = frame
-        self._enter(node, cst.FunctionDef)
-        ctx.parents.append(node)
-        self.walk(node.body)
-        ctx.parents.pop()
-        self._leave_frame(node, cst.FunctionDef)
-        resolver.pop()
-        ctx.frame = outer
+        self._walk_frame(node, cst.FunctionDef, frame, outer)
         if resolver.scope.kind == "function":
             resolver.scope.bind(node.name.value, qualname)
 
@@ -338,13 +331,19 @@ class Walker:
         frame = Frame(node, False, outer.qualname + ".<lambda>", None, outer)
         scope = resolver.push("function", frame.qualname)
         _bind_parameters(resolver, node.params, scope, None, node)
+        self._walk_frame(node, cst.Lambda, frame, outer)
+
+    def _walk_frame(self, node: CSTNode, cls: type, frame: Frame, outer: Frame) -> None:
+        """The body of a function or lambda as its own frame, in the scope the caller pushed;
+        the frame and scope are the outer ones again afterwards."""
+        ctx = self.ctx
         ctx.frame = frame
-        self._enter(node, cst.Lambda)
+        self._enter(node, cls)
         ctx.parents.append(node)
         self.walk(node.body)
         ctx.parents.pop()
-        self._leave_frame(node, cst.Lambda)
-        resolver.pop()
+        self._leave_frame(node, cls)
+        ctx.resolver.pop()
         ctx.frame = outer
 
     def _leave_frame(self, node: CSTNode, cls: type) -> None:
