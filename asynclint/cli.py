@@ -15,6 +15,7 @@ import click
 from asynclint import __version__
 from asynclint.codes import is_known_selector
 from asynclint.output.escape import visible
+from asynclint.settings import Settings
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -150,21 +151,21 @@ def command(
     sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
 
 
-def run_checks(files, settings, options, bar):  # type: ignore[no-untyped-def]
+def run_checks(files, settings: Settings, options, bar):  # type: ignore[no-untyped-def]
     """``runner.run``, advancing ``bar`` (if any) as files are checked."""
     from asynclint.run.runner import run
 
     return run(files, settings, options, progress=bar.advance if bar is not None else None)
 
 
-def read_source(source, settings) -> Optional[str]:  # type: ignore[no-untyped-def]
+def read_source(source, settings: Settings) -> Optional[str]:  # type: ignore[no-untyped-def]
     """A checked file's current text (after --fix, the fixed text), or None if unreadable."""
     from asynclint.source import file_limit, read_text
 
     return None if source is None else read_text(source.path, file_limit(settings))
 
 
-def run_stdin(filename, settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
+def run_stdin(filename, settings: Settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
     """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.integrations.stdin."""
     from asynclint.fixes.apply import unified_diff
     from asynclint.integrations.stdin import check_stdin, enabled_for_stdin
@@ -226,7 +227,7 @@ def write_rule_table(out) -> None:  # type: ignore[no-untyped-def]
         out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] + "\n")
 
 
-def apply_fixes_in_place(files, result, settings, options, policy):  # type: ignore[no-untyped-def]
+def apply_fixes_in_place(files, result, settings: Settings, options, policy):  # type: ignore[no-untyped-def]
     """Fix files, then recompute findings on the new sources; returns (result, fixes applied)."""
     from asynclint.fixes.apply import fix_files
     from asynclint.run.runner import enabled_for, recheck
@@ -239,7 +240,7 @@ def apply_fixes_in_place(files, result, settings, options, policy):  # type: ign
     return result, sum(outcome.fixed.values())
 
 
-def show_diff(files, result, settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
+def show_diff(files, result, settings: Settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
     """``--diff``: the would-be changes on stdout, a count on stderr; exit 1 if anything changes."""
     from asynclint.fixes.apply import fix_files
     from asynclint.run.runner import enabled_for
@@ -254,15 +255,15 @@ def show_diff(files, result, settings, options, policy, out) -> int:  # type: ig
     return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
 
 
-def apply_cli_selection(settings, select, extend_select, ignore):  # type: ignore[no-untyped-def]
+def apply_cli_selection(settings: Settings, select, extend_select, ignore):  # type: ignore[no-untyped-def]
     """Command-line codes override ``select`` and add to ``extend-select`` and ``ignore``."""
     changes = {}
     if select:
         changes["select"] = split_codes(select, "--select")
     if extend_select:
-        changes["extend_select"] = list(settings.extend_select) + split_codes(extend_select, "--extend-select")
+        changes["extend_select"] = settings.extend_select + tuple(split_codes(extend_select, "--extend-select"))
     if ignore:
-        changes["ignore"] = list(settings.ignore) + split_codes(ignore, "--ignore")
+        changes["ignore"] = settings.ignore + tuple(split_codes(ignore, "--ignore"))
     return dataclasses.replace(settings, **changes) if changes else settings
 
 

@@ -10,11 +10,12 @@ import difflib
 import keyword
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from asynclint.codes import is_known_selector
+from asynclint.settings import DEFAULT_TARGET_VERSION, Settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,46 +27,9 @@ class ConfigError(Exception):
     """One-line message such as "pyproject.toml: tool.asynclint.selec: unknown key" — the CLI prints it and exits 2."""
 
 
-DEFAULT_EXCLUDES = [
-    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
-    "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".asynclint_cache", ".eggs",
-]
-
-DEFAULT_TARGET_VERSION = (3, 9)
 # py38 is accepted because the fixer must know that 3.8 lacks asyncio.to_thread.
 MIN_TARGET_VERSION = (3, 8)
 MAX_TARGET_VERSION = (3, 14)
-
-# What one file may cost the worker that parses it. A 1 MB file of real code (the
-# max-file-size default) takes 10 s and 356 MB of address space on the 2-core test machine,
-# 55 s of wall time while that machine is busy.
-DEFAULT_MAX_FILE_TIME = 120.0
-DEFAULT_MAX_FILE_MEMORY = 4 << 30
-
-
-@dataclass
-class Settings:
-    select: Optional[List[str]] = None  # None: the default rule set
-    extend_select: List[str] = field(default_factory=list)
-    ignore: List[str] = field(default_factory=list)
-    exclude: Optional[List[str]] = None  # None: DEFAULT_EXCLUDES
-    extend_exclude: List[str] = field(default_factory=list)
-    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
-    target_version: Tuple[int, int] = DEFAULT_TARGET_VERSION
-    blocking_calls: Dict[str, str] = field(default_factory=dict)
-    allow_no_await: List[str] = field(default_factory=list)
-    task_keepers: List[str] = field(default_factory=list)
-    fixable: Optional[List[str]] = None  # None: every fixable rule
-    unfixable: List[str] = field(default_factory=list)
-    cache_dir: Optional[str] = None
-    respect_gitignore: bool = True
-    # LibCST needs about 700 bytes of memory per byte of source: a 10 MB file would take 7 GB.
-    max_file_size: int = 1_048_576
-    # What one file may cost the worker process that parses it (see asynclint.run.workers).
-    max_file_time: float = DEFAULT_MAX_FILE_TIME
-    max_file_memory: int = DEFAULT_MAX_FILE_MEMORY
-    project_root: Path = field(default_factory=Path.cwd)
-    config_path: Optional[Path] = None
 
 
 # ---------------------------------------------------------------------------- finding and reading

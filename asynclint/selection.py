@@ -4,7 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import FrozenSet, Iterable, Mapping, Optional
 
 from asynclint.codes import FILE_ERROR_CODES, default_codes, expand
 
@@ -25,7 +25,7 @@ def enabled_codes(
 class PerFileIgnores:
     """``per-file-ignores``: glob patterns on paths relative to the project root."""
 
-    def __init__(self, table: Dict[str, List[str]], root: Path) -> None:
+    def __init__(self, table: Mapping[str, Iterable[str]], root: Path) -> None:
         self.rules = [(pattern, frozenset(expand(codes))) for pattern, codes in table.items()]
         self.root = root
 

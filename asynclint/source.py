@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from asynclint.findings import Finding
+from asynclint.settings import Settings
 
 
 class DecodeProblem(Exception):
@@ -92,9 +93,9 @@ def read_file(path: Union[str, "os.PathLike[str]"], limit: int = 0, follow_symli
     return data
 
 
-def file_limit(settings: object) -> int:
+def file_limit(settings: Settings) -> int:
     """The most bytes of a source file that are read (0: no limit), from ``max-file-size``."""
-    return getattr(settings, "max_file_size", 0) or 0
+    return settings.max_file_size
 
 
 def read_text(path: Union[str, "os.PathLike[str]"], limit: int = 0) -> Optional[str]:

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from asynclint.config import (
-    DEFAULT_EXCLUDES,
     ConfigError,
     Settings,
     find_config,
@@ -14,6 +13,7 @@ from asynclint.config import (
     parse_target_version,
     settings_from_mapping,
 )
+from asynclint.settings import DEFAULT_EXCLUDES
 
 
 def write(path: Path, text: str) -> Path:
@@ -30,10 +30,17 @@ def error_for(path: Path) -> str:
     return message
 
 
-def test_defaults_are_independent_instances() -> None:
-    first, second = Settings(), Settings()
-    first.ignore.append("AIO100")
-    assert second.ignore == []
+def test_settings_cannot_be_changed_by_whoever_holds_them() -> None:
+    """One part of a run (a check, the cache key) must not see another part's edits."""
+    first = Settings(ignore=["AIO100"], per_file_ignores={"tests/*": ["AIO100"]}, blocking_calls={"a.b": "c"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.ignore = ("AIO101",)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        first.per_file_ignores["x"] = ("AIO100",)  # type: ignore[index]
+    with pytest.raises(TypeError):
+        first.blocking_calls["x.y"] = "z"  # type: ignore[index]
+    assert first.ignore == ("AIO100",) and first.per_file_ignores["tests/*"] == ("AIO100",)
+    assert not hasattr(first.ignore, "append")
     assert first.select is None and first.exclude is None and first.fixable is None
     assert first.target_version == (3, 9)
     assert first.respect_gitignore is True
@@ -62,24 +69,24 @@ respect-gitignore = false
 """,
     )
     settings = load_settings(config)
-    assert settings.select == ["AIO1"]
-    assert settings.extend_select == ["AIO109"]
-    assert settings.ignore == ["AIO107"]
-    assert settings.exclude == ["generated"]
-    assert settings.extend_exclude == ["*_pb2.py"]
-    assert settings.per_file_ignores == {"tests/*": ["AIO100", "AIO10"]}
+    assert settings.select == ("AIO1",)
+    assert settings.extend_select == ("AIO109",)
+    assert settings.ignore == ("AIO107",)
+    assert settings.exclude == ("generated",)
+    assert settings.extend_exclude == ("*_pb2.py",)
+    assert settings.per_file_ignores == {"tests/*": ("AIO100", "AIO10")}
     assert settings.target_version == (3, 11)
     assert settings.blocking_calls == {"mylib.client.fetch": "use mylib.aio.fetch"}
-    assert settings.allow_no_await == ["*.handlers.*"]
-    assert settings.task_keepers == ["mylib.tasks.keep"]
-    assert settings.fixable == ["AIO100"]
-    assert settings.unfixable == ["AIO101"]
+    assert settings.allow_no_await == ("*.handlers.*",)
+    assert settings.task_keepers == ("mylib.tasks.keep",)
+    assert settings.fixable == ("AIO100",)
+    assert settings.unfixable == ("AIO101",)
     assert settings.cache_dir == ".cache/al"
     assert settings.respect_gitignore is False
     assert settings.project_root == tmp_path.absolute()
     assert settings.config_path == config.absolute()
     # the CLI adjusts settings with dataclasses.replace
-    assert dataclasses.replace(settings, ignore=["AIO100"]).ignore == ["AIO100"]
+    assert dataclasses.replace(settings, ignore=["AIO100"]).ignore == ("AIO100",)
 
 
 def test_unknown_key_suggests_closest(tmp_path: Path) -> None:
@@ -124,7 +131,7 @@ def test_unknown_code(tmp_path: Path, key: str) -> None:
 def test_selectors_all_and_prefixes_are_known(tmp_path: Path) -> None:
     config = write(tmp_path / "pyproject.toml", '[tool.asynclint]\nselect = ["ALL"]\nignore = ["AIO", "AIO10"]\n')
     settings = load_settings(config)
-    assert settings.select == ["ALL"] and settings.ignore == ["AIO", "AIO10"]
+    assert settings.select == ("ALL",) and settings.ignore == ("AIO", "AIO10")
 
 
 def test_unknown_code_in_per_file_ignores(tmp_path: Path) -> None:
@@ -224,7 +231,7 @@ def test_upward_search_prefers_asynclint_table(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     assert find_config(deep) == outer.absolute()
     settings = load_settings(start=deep)
-    assert settings.ignore == ["AIO100"]
+    assert settings.ignore == ("AIO100",)
     assert settings.project_root == tmp_path.absolute()
 
 
@@ -232,7 +239,7 @@ def test_upward_search_nearest_with_table_wins(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.asynclint]\nignore = ["AIO100"]\n')
     inner = write(tmp_path / "pkg" / "pyproject.toml", '[tool.asynclint]\nignore = ["AIO101"]\n')
     assert find_config(tmp_path / "pkg") == inner.absolute()
-    assert load_settings(start=tmp_path / "pkg").ignore == ["AIO101"]
+    assert load_settings(start=tmp_path / "pkg").ignore == ("AIO101",)
 
 
 def test_upward_search_falls_back_to_nearest_pyproject(tmp_path: Path) -> None:
@@ -264,7 +271,7 @@ def test_no_config_anywhere_gives_defaults(tmp_path: Path, monkeypatch: pytest.M
 def test_standalone_config_top_level_is_the_table(tmp_path: Path) -> None:
     config = write(tmp_path / "conf" / "asynclint.toml", 'select = ["AIO100"]\ntarget-version = "py310"\n')
     settings = load_settings(config)
-    assert settings.select == ["AIO100"]
+    assert settings.select == ("AIO100",)
     assert settings.target_version == (3, 10)
     assert settings.project_root == (tmp_path / "conf").absolute()
     assert settings.config_path == config.absolute()
@@ -290,6 +297,6 @@ def test_tool_asynclint_not_a_table(tmp_path: Path) -> None:
 
 def test_settings_from_mapping_for_other_front_ends() -> None:
     settings = settings_from_mapping({"ignore": ["AIO100"]}, "setup.cfg", ">=3.10", prefix="asynclint.")
-    assert settings.ignore == ["AIO100"] and settings.target_version == (3, 10)
+    assert settings.ignore == ("AIO100",) and settings.target_version == (3, 10)
     with pytest.raises(ConfigError, match=r"^setup\.cfg: asynclint\.bogus: unknown key$"):
         settings_from_mapping({"bogus": 1}, "setup.cfg", prefix="asynclint.")

@@ -10,6 +10,7 @@ from asynclint.fixes import builders as fixes
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
 from asynclint.project.link import display_name
+from asynclint.settings import Settings
 
 _WHAT = {
     "AIO100": "sleeps and blocks the event loop",
@@ -39,10 +40,9 @@ def lookup(table: Dict[str, Entry], name: str) -> Optional[Entry]:
     return None
 
 
-def user_table(settings: object) -> Dict[str, Entry]:
+def user_table(settings: Settings) -> Dict[str, Entry]:
     """The ``blocking-calls`` setting as catalogue entries (AIO109)."""
-    user = getattr(settings, "blocking_calls", {}) or {}
-    return {name: ("AIO109", hint, "to_thread") for name, hint in user.items()}
+    return {name: ("AIO109", hint, "to_thread") for name, hint in settings.blocking_calls.items()}
 
 
 def blocking_entry(
@@ -103,7 +103,7 @@ _FIXES: Dict[str, Callable[[cst.Call, Context], Optional[Fix]]] = {
 class BlockingCalls(Check):
     codes = tuple(_WHAT)
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.user = user_table(settings)
 

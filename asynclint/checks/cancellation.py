@@ -10,6 +10,7 @@ from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
 from asynclint.fixes.builders import running_loop
 from asynclint.engine.resolver import dotted, small_statements
+from asynclint.settings import Settings
 
 
 def reraises(body: cst.BaseSuite) -> bool:
@@ -25,7 +26,7 @@ _SETTLING = frozenset({"cancel", "set_result", "set_exception"})
 class Cancellation(Check):
     codes = ("AIO500", "AIO501")
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         # Per open try statement: yields before its body, yields within it (None until known),
         # and for each await in the body whether it waits for something this function cancelled.

@@ -9,6 +9,7 @@ import libcst as cst
 from asynclint.fixes.builders import insert_await
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
+from asynclint.settings import Settings
 
 
 def is_condition(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
@@ -45,9 +46,9 @@ def _names_not_implemented(exc: Optional[cst.BaseExpression]) -> bool:
 class CoroutineCalls(Check):
     codes = ("AIO200", "AIO201", "AIO202")
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.allow = list(getattr(settings, "allow_no_await", ()) or ())
+        self.allow = settings.allow_no_await
 
     def visit_Call(self, node: cst.Call, ctx: Context) -> None:
         if ctx.is_awaited(node):

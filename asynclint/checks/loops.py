@@ -8,6 +8,7 @@ import libcst as cst
 from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context, Frame
 from asynclint.fixes.builders import yield_in_loop
+from asynclint.settings import Settings
 
 BIG_RANGE = 10_000
 
@@ -96,7 +97,7 @@ class _Loop:
 class BusyLoops(Check):
     codes = ("AIO400", "AIO401")
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.loops: List[_Loop] = []
 

@@ -13,12 +13,13 @@ from asynclint.engine.contract import Check
 from asynclint.checks.blocking import blocking_entry, user_table
 from asynclint.engine.walker import Context
 from asynclint.project.facts import FunctionFacts
+from asynclint.settings import Settings
 
 
 class ProjectFacts(Check):
     codes = ("AIO110", "AIO200", "AIO202")
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.user = user_table(settings)
         self.stack: List[FunctionFacts] = []

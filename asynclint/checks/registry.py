@@ -16,11 +16,12 @@ from asynclint.checks.coroutines import CoroutineCalls
 from asynclint.checks.loops import BusyLoops
 from asynclint.checks.project import ProjectFacts
 from asynclint.checks.tasks import DroppedTasks
+from asynclint.settings import Settings
 
 ALL_CHECKS: List[Type[Check]] = [BlockingCalls, ProjectFacts, CoroutineCalls, DroppedTasks, BusyLoops, Cancellation]
 
 
-def checks_for(codes: Set[str], settings: object) -> List[Check]:
+def checks_for(codes: Set[str], settings: Settings) -> List[Check]:
     """Instances of the checks that can report at least one of ``codes``, and always the one
     that records the file's project facts: other files' findings rest on what this file
     defines, whatever this file's own selection or per-file-ignores say."""

@@ -11,6 +11,7 @@ from asynclint.engine.contract import Check
 from asynclint.engine.walker import Context
 from asynclint.fixes.builders import keep_task
 from asynclint.engine.resolver import dotted
+from asynclint.settings import Settings
 
 _LOOP_TYPE = "asyncio.AbstractEventLoop"
 
@@ -24,9 +25,9 @@ def _receiver_looks_like_loop(expr: cst.BaseExpression) -> bool:
 class DroppedTasks(Check):
     codes = ("AIO300", "AIO301")
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.keepers = list(getattr(settings, "task_keepers", ()) or ())
+        self.keepers = settings.task_keepers
 
     def spawner(self, call: cst.Call, ctx: Context) -> Optional[str]:
         """The name of the task-starting call, or None if ``call`` does not start a weak task."""

@@ -27,6 +27,8 @@ from asynclint.engine.locate import leading_name, locate_nodes
 from asynclint.engine.resolver import Resolver
 from asynclint.engine.noqa import noqa_codes, suppressed
 from asynclint.source import file_problem
+from asynclint.settings import Settings
+
 
 @dataclass
 class Analysis:
@@ -50,7 +52,7 @@ def analyze(
     display: str,
     module_name: str,
     is_package: bool,
-    settings: object,
+    settings: Settings,
     enabled: FrozenSet[str],
     index: Optional[ProjectIndex] = None,
     module: Optional[cst.Module] = None,
@@ -87,7 +89,7 @@ class _File(NamedTuple):
     display: str
     module_name: str
     is_package: bool
-    settings: object
+    settings: Settings
     enabled: FrozenSet[str]
     index: Optional[ProjectIndex]
 

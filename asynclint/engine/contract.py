@@ -13,6 +13,8 @@ from typing import Callable, ClassVar, Optional, Tuple
 
 import libcst as cst
 
+from asynclint.settings import Settings
+
 
 @dataclass
 class Fix:
@@ -30,7 +32,7 @@ class Fix:
 class Check:
     codes: ClassVar[Tuple[str, ...]] = ()
 
-    def __init__(self, settings: object) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
 

@@ -17,6 +17,7 @@ from libcst._nodes.base import CSTNode
 from asynclint.engine.contract import Check, Deferred, Fix, Report
 from asynclint.project.facts import FileFacts
 from asynclint.engine.resolver import OPAQUE, Resolver, Scope, local_names, small_statements
+from asynclint.settings import Settings
 
 _SKIP_FIELDS = frozenset(
     {
@@ -100,7 +101,7 @@ class Frame:
 class Context:
     """Passed to every hook: the walk's state plus ``report``."""
 
-    def __init__(self, module: cst.Module, module_name: str, resolver: Resolver, settings: object, enabled: Set[str]) -> None:
+    def __init__(self, module: cst.Module, module_name: str, resolver: Resolver, settings: Settings, enabled: Set[str]) -> None:
         self.module = module
         self.module_name = module_name
         self.resolver = resolver

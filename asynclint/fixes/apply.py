@@ -28,6 +28,7 @@ from asynclint.project.index import ProjectIndex
 from asynclint.fixes.orphaned_imports import drop_orphaned_imports
 from asynclint.fixes.atomic_write import Refused, WriteFailed, read_for_fix, remove_stale_temporaries, write_atomic
 from asynclint.output.escape import visible
+from asynclint.settings import Settings
 
 
 @dataclass
@@ -39,7 +40,7 @@ class FixOutcome:
 
 
 def fix_text(
-    text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
+    text: str, display: str, path: Path, settings: Settings, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
 ) -> Tuple[str, List[Report]]:
     """The fixed source of one file and the reports whose fixes were applied.
 
@@ -55,7 +56,7 @@ def fix_text(
 
 
 def _fix_text(
-    text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
+    text: str, display: str, path: Path, settings: Settings, enabled: FrozenSet[str], index: ProjectIndex, policy: FixPolicy
 ) -> Tuple[str, List[Report]]:
     name = module_name(path) or path.stem
     is_package = path.stem == "__init__"
@@ -93,7 +94,7 @@ _MAX_ROUNDS = 10
 def fix_files(
     files: Sequence[SourceFile],
     findings: Sequence[Finding],
-    settings: object,
+    settings: Settings,
     enabled_for,  # Callable[[SourceFile], FrozenSet[str]]
     index: ProjectIndex,
     policy: FixPolicy,
@@ -106,7 +107,7 @@ def fix_files(
     """
     outcome = FixOutcome()
     wanted = {f.path for f in findings if policy.allows_finding(f)}
-    root = Path(getattr(settings, "project_root", "."))
+    root = settings.project_root
     if write:
         remove_stale_temporaries((source.path.parent for source in files), root)
     for source in files:

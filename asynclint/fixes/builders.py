@@ -101,7 +101,7 @@ def to_thread(node: cst.Call, ctx: Context) -> Optional[Fix]:
     if not await_allowed(ctx) or _is_with_item(ctx, node):
         return None
     parens = _needs_parens(ctx, node)
-    target = getattr(ctx.settings, "target_version", (3, 9))
+    target = ctx.settings.target_version
 
     def edit(editor) -> None:  # type: ignore[no-untyped-def]
         aio = editor.asyncio_name()

@@ -10,6 +10,7 @@ from typing import FrozenSet, Iterable, Optional
 
 from asynclint.codes import expand
 from asynclint.findings import Finding
+from asynclint.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,11 @@ class FixPolicy:
     unfixable: FrozenSet[str] = frozenset()
 
     @classmethod
-    def from_settings(cls, settings: object, unsafe: bool) -> "FixPolicy":
-        fixable = getattr(settings, "fixable", None)
+    def from_settings(cls, settings: Settings, unsafe: bool) -> "FixPolicy":
         return cls(
             unsafe,
-            None if fixable is None else frozenset(expand(fixable)),
-            frozenset(expand(getattr(settings, "unfixable", ()) or ())),
+            None if settings.fixable is None else frozenset(expand(settings.fixable)),
+            frozenset(expand(settings.unfixable)),
         )
 
     def allows(self, code: str, applicability: Optional[str]) -> bool:

@@ -20,6 +20,7 @@ from asynclint.project.index import ProjectIndex
 from asynclint.run.runner import analyze_text, budget_of, build_index, check_text, failure_finding
 from asynclint.selection import PerFileIgnores
 from asynclint.run.workers import run_isolated
+from asynclint.settings import Settings
 
 STDIN_DISPLAY = "-"
 
@@ -41,20 +42,20 @@ def config_start(filename: Optional[str]) -> Optional[Path]:
     return directory if directory.is_dir() else None
 
 
-def enabled_for_stdin(filename: Optional[str], settings: object, enabled: FrozenSet[str]) -> FrozenSet[str]:
+def enabled_for_stdin(filename: Optional[str], settings: Settings, enabled: FrozenSet[str]) -> FrozenSet[str]:
     if filename is None:
         return enabled
-    per_file = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
+    per_file = PerFileIgnores(settings.per_file_ignores, settings.project_root)
     return enabled - per_file.ignored(Path(filename))
 
 
-def single_file_index(text: str, display: str, path: Path, settings: object, codes: FrozenSet[str]) -> ProjectIndex:
+def single_file_index(text: str, display: str, path: Path, settings: Settings, codes: FrozenSet[str]) -> ProjectIndex:
     """The project index of a file checked on its own (stdin, SARIF fixes for it)."""
     return build_index([analyze_text(text, display, path, settings, codes)], {display: text}.get)
 
 
 def check_stdin(
-    stream: BinaryIO, filename: Optional[str], settings: object, enabled: FrozenSet[str], policy: Optional[FixPolicy]
+    stream: BinaryIO, filename: Optional[str], settings: Settings, enabled: FrozenSet[str], policy: Optional[FixPolicy]
 ) -> StdinOutcome:
     """Findings for the piped source; with ``policy`` (``--fix``) also the fixed source.
 
@@ -78,7 +79,7 @@ def check_stdin(
 
 
 def outcome_of(
-    text: str, display: str, path: Path, settings: object, codes: FrozenSet[str], policy: Optional[FixPolicy]
+    text: str, display: str, path: Path, settings: Settings, codes: FrozenSet[str], policy: Optional[FixPolicy]
 ) -> StdinOutcome:
     """Runs in a worker: the findings, and with ``policy`` the fixed source."""
     if policy is None:

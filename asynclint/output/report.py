@@ -8,6 +8,7 @@ from asynclint.findings import Finding
 from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex
 from asynclint.run.runner import RunOptions
+from asynclint.settings import Settings
 
 
 class Reporter:
@@ -27,7 +28,7 @@ class Reporter:
         findings: List[Finding],
         read_text: Callable[[str], Optional[str]],
         source_path: Callable[[str], Path],
-        settings: object,
+        settings: Settings,
         options: RunOptions,
         index: Optional[ProjectIndex],
         fixed: Optional[int],

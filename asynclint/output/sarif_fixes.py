@@ -14,6 +14,7 @@ from asynclint.findings import Finding
 from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex
 from asynclint.output.sarif import Edit, FixProvider, overlaps, text_edits
+from asynclint.settings import Settings
 
 if TYPE_CHECKING:
     from asynclint.engine.contract import Report
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 def fix_provider(
     read_text: Callable[[str], Optional[str]],
     source_path: Callable[[str], Path],
-    settings: object,
+    settings: Settings,
     enabled_for_path: Callable[[str], FrozenSet[str]],
     index: Optional[ProjectIndex],
     policy: FixPolicy,

@@ -35,6 +35,7 @@ from asynclint import __version__
 from asynclint.run.cache_storage import check_names, machine_key, make_directory, open_regular, replace, writer_lock
 from asynclint.project.facts import BlockingSite, FileFacts, FunctionFacts, Pending
 from asynclint.findings import Finding, FixInfo
+from asynclint.settings import Settings, cache_key_fields
 
 Stat = Tuple[int, int]  # mtime in nanoseconds, size in bytes
 _FORMAT = 4
@@ -47,16 +48,14 @@ class CacheCorrupt(Exception):
     """A cache file that does not decode as expected; the whole cache is then ignored."""
 
 
-def default_cache_dir(settings: object) -> Path:
-    root = Path(getattr(settings, "project_root", Path.cwd()))
-    configured = getattr(settings, "cache_dir", None)
-    if configured:
-        path = Path(configured).expanduser()
-        return path if path.is_absolute() else root / path
-    return root / ".asynclint_cache"
+def default_cache_dir(settings: Settings) -> Path:
+    if settings.cache_dir:
+        path = Path(settings.cache_dir).expanduser()
+        return path if path.is_absolute() else settings.project_root / path
+    return settings.project_root / ".asynclint_cache"
 
 
-def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
+def fingerprint(settings: Settings, enabled: FrozenSet[str]) -> str:
     """What, besides a file's own content and path, decides its results."""
     relevant = {
         "format": _FORMAT,
@@ -64,17 +63,9 @@ def fingerprint(settings: object, enabled: FrozenSet[str]) -> str:
         "engine": _engine_digest(),
         "libcst": _version_of("libcst"),
         "enabled": sorted(enabled),
-        "per_file_ignores": getattr(settings, "per_file_ignores", {}),
-        "blocking_calls": getattr(settings, "blocking_calls", {}),
-        "allow_no_await": getattr(settings, "allow_no_await", []),
-        "task_keepers": getattr(settings, "task_keepers", []),
-        "max_file_size": getattr(settings, "max_file_size", 0),
-        "max_file_time": getattr(settings, "max_file_time", 0),
-        "max_file_memory": getattr(settings, "max_file_memory", 0),
-        "target_version": list(getattr(settings, "target_version", ())),
-        "project_root": str(getattr(settings, "project_root", "")),
+        "settings": cache_key_fields(settings),
     }
-    blob = json.dumps(relevant, sort_keys=True, default=str).encode()
+    blob = json.dumps(relevant, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 
 

@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from pathspec import GitIgnoreSpec, PathSpec
 
-from asynclint.config import DEFAULT_EXCLUDES, Settings
+from asynclint.settings import DEFAULT_EXCLUDES, Settings
 from asynclint.source import ReadProblem, read_file
 
 SOURCE_SUFFIXES = (".py", ".pyi")

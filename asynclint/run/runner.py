@@ -15,7 +15,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from asynclint.source import DecodeProblem, ReadProblem, decode, file_limit, file_problem, read_file, read_text
 from asynclint.engine.complexity import python_refusal
-from asynclint.config import DEFAULT_MAX_FILE_MEMORY, DEFAULT_MAX_FILE_TIME
+from asynclint.settings import Settings
 from asynclint.run.cache import (
     Cache,
     CacheCorrupt,
@@ -78,10 +78,8 @@ class RunResult:
     index: Optional[ProjectIndex] = None
 
 
-def options_for(settings: object, jobs: Optional[int] = None) -> RunOptions:
-    enabled = enabled_codes(
-        getattr(settings, "select", None), getattr(settings, "extend_select", ()), getattr(settings, "ignore", ())
-    )
+def options_for(settings: Settings, jobs: Optional[int] = None) -> RunOptions:
+    enabled = enabled_codes(settings.select, settings.extend_select, settings.ignore)
     return RunOptions(enabled, jobs or os.cpu_count() or 1)
 
 
@@ -89,7 +87,7 @@ def is_package_file(path: Path) -> bool:
     return path.stem == "__init__"
 
 
-def analyze_text(text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str]) -> FileResult:
+def analyze_text(text: str, display: str, path: Path, settings: Settings, enabled: FrozenSet[str]) -> FileResult:
     """Phase one for one file: findings it holds alone, pending ones, and its index facts."""
     from asynclint.engine.analysis import analyze  # LibCST is imported only when a file is analysed
 
@@ -98,13 +96,13 @@ def analyze_text(text: str, display: str, path: Path, settings: object, enabled:
     return FileResult(analysis.findings, analysis.pending, analysis.facts)
 
 
-def check_text(text: str, display: str, path: Path, settings: object, enabled: FrozenSet[str]) -> List[Finding]:
+def check_text(text: str, display: str, path: Path, settings: Settings, enabled: FrozenSet[str]) -> List[Finding]:
     """All findings for one file on its own (stdin, the flake8 plugin): it is its own project."""
     result = analyze_text(text, display, path, settings, enabled)
     return finish([result], {display: text}.get)
 
 
-def check_source(source: SourceFile, settings: object, enabled: FrozenSet[str]) -> FileResult:
+def check_source(source: SourceFile, settings: Settings, enabled: FrozenSet[str]) -> FileResult:
     """Read, decode and analyse one file; what cannot be read or decoded becomes AIO002."""
     if source.problem:  # a directory discovery could not list
         return _only_if(enabled, file_problem(source.display, "AIO002", source.problem))
@@ -168,14 +166,14 @@ def _in_order(results: Iterable[FileResult], others: List[Finding]) -> List[Find
     return findings
 
 
-def enabled_for(settings: object, options: RunOptions) -> Callable[[SourceFile], FrozenSet[str]]:
+def enabled_for(settings: Settings, options: RunOptions) -> Callable[[SourceFile], FrozenSet[str]]:
     """The codes enabled for one file: the run's selection minus its per-file-ignores."""
-    per_file = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
+    per_file = PerFileIgnores(settings.per_file_ignores, settings.project_root)
     return lambda source: options.enabled - per_file.ignored(source.path)
 
 
 def recheck(
-    files: Sequence[SourceFile], previous: RunResult, changed: Dict[str, str], settings: object, options: RunOptions
+    files: Sequence[SourceFile], previous: RunResult, changed: Dict[str, str], settings: Settings, options: RunOptions
 ) -> RunResult:
     """Findings after some files' text changed (by fixes): only those files are analysed again."""
     codes_for = enabled_for(settings, options)
@@ -192,11 +190,11 @@ def recheck(
 _WORKER_STATE: dict = {}
 
 
-def _init_worker(settings: object, enabled: FrozenSet[str], encode: bool = False) -> None:
+def _init_worker(settings: Settings, enabled: FrozenSet[str], encode: bool = False) -> None:
     _WORKER_STATE["settings"] = settings
     _WORKER_STATE["enabled"] = enabled
     _WORKER_STATE["encode"] = encode
-    _WORKER_STATE["per_file"] = PerFileIgnores(getattr(settings, "per_file_ignores", {}) or {}, Path(getattr(settings, "project_root", ".")))
+    _WORKER_STATE["per_file"] = PerFileIgnores(settings.per_file_ignores, settings.project_root)
 
 
 def _check_in_worker(source: SourceFile) -> FileResult:
@@ -209,11 +207,8 @@ def _check_in_worker(source: SourceFile) -> FileResult:
     return result
 
 
-def budget_of(settings: object) -> Budget:
-    return Budget(
-        float(getattr(settings, "max_file_time", DEFAULT_MAX_FILE_TIME) or DEFAULT_MAX_FILE_TIME),
-        int(getattr(settings, "max_file_memory", DEFAULT_MAX_FILE_MEMORY) or DEFAULT_MAX_FILE_MEMORY),
-    )
+def budget_of(settings: Settings) -> Budget:
+    return Budget(settings.max_file_time, settings.max_file_memory)
 
 
 def failure_finding(display: str, text: Optional[str], failure: Failure, budget: Budget) -> Finding:
@@ -243,7 +238,7 @@ def encode_text(result: FileResult) -> str:
 
 def run(
     files: Sequence[SourceFile],
-    settings: object,
+    settings: Settings,
     options: RunOptions,
     progress: Optional[Callable[[int], None]] = None,
 ) -> RunResult:
@@ -313,7 +308,7 @@ def _relink_changed(
     previous: PreviousRun,
     cache: Cache,
     stats: Dict[str, Optional[Stat]],
-    settings: object,
+    settings: Settings,
     options: RunOptions,
 ) -> Optional[RunResult]:
     """The findings after ``changed`` files were edited, linking only what can have moved.
@@ -416,7 +411,7 @@ def _store(cache: Cache, source: SourceFile, key: Tuple[str, str], stats: Dict[s
         stats[source.display] = None
 
 
-def _open_cache(settings: object, options: RunOptions) -> Optional[Cache]:
+def _open_cache(settings: Settings, options: RunOptions) -> Optional[Cache]:
     if not options.cache:
         return None
     return open_cache(default_cache_dir(settings), fingerprint(settings, options.enabled))
@@ -442,7 +437,7 @@ def _from_cache(
 
 
 def _analyse(
-    files: Sequence[SourceFile], settings: object, options: RunOptions, advance: Callable[[int], None]
+    files: Sequence[SourceFile], settings: Settings, options: RunOptions, advance: Callable[[int], None]
 ) -> List[FileResult]:
     """Every file checked in a worker process, even in a serial run: a file that kills its
     worker or exceeds its budget is one finding, and the others' results are kept."""
