@@ -12,7 +12,7 @@ import os
 import stat
 import tokenize
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 from asynclint.findings import Finding
 from asynclint.settings import Settings
@@ -71,26 +71,38 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOC
 
 
 def read_file(path: Union[str, "os.PathLike[str]"], limit: int = 0, follow_symlinks: bool = True) -> bytes:
-    """A regular file's bytes, at most ``limit`` of them (0: no limit).
+    """A regular file's bytes, at most ``limit`` of them (0: no limit); see read_file_and_stat.
+
+    Raises ReadProblem, whose text is the whole AIO002 message.
+    """
+    try:
+        return read_file_and_stat(path, limit, follow_symlinks)[0]
+    except OSError as error:
+        raise ReadProblem(f"cannot read file: {error.strerror or type(error).__name__}") from None
+
+
+def read_file_and_stat(
+    path: Union[str, "os.PathLike[str]"], limit: int = 0, follow_symlinks: bool = True
+) -> Tuple[bytes, os.stat_result]:
+    """A regular file's bytes and the ``fstat`` of the descriptor they were read from, so
+    the two describe the same file (``--fix`` compares that stat before writing).
 
     The size is checked with ``stat`` before anything is read, and the read stops one byte
     past the limit (the file may grow meanwhile), so a huge or endless file costs nothing.
     Anything but a regular file is refused without a blocking open; ``follow_symlinks=False``
-    also refuses a symbolic link (git reads ``.gitignore`` the same way).
-    Raises ReadProblem.
+    also refuses a symbolic link (git reads ``.gitignore`` the same way, and a fix must not
+    write through one). Raises ReadProblem for what must not be read, OSError for what
+    cannot be.
     """
-    try:
-        _check(os.stat(path, follow_symlinks=follow_symlinks), limit)
-        flags = _OPEN_FLAGS | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            _check(info, limit)  # what was opened is what was checked
-            data = handle.read(limit + 1) if limit else handle.read()
-    except OSError as error:
-        raise ReadProblem(f"cannot read file: {error.strerror or type(error).__name__}") from None
+    _check(os.stat(path, follow_symlinks=follow_symlinks), limit)
+    flags = _OPEN_FLAGS | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        info = os.fstat(handle.fileno())
+        _check(info, limit)  # what was opened is what was checked
+        data = handle.read(limit + 1) if limit else handle.read()
     if limit and len(data) > limit:
         raise ReadProblem(_too_large(max(len(data), info.st_size), limit))
-    return data
+    return data, info
 
 
 def file_limit(settings: Settings) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Tuple
 
-from asynclint.source import SourceText
+from asynclint.source import ReadProblem, SourceText, read_file_and_stat
 
 TEMP_SUFFIX = ".asynclint-tmp"
 # tempfile.mkstemp's names: our prefix (".name."), eight characters of its alphabet, our suffix.
@@ -27,10 +27,6 @@ _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 # A temporary lives for milliseconds between its creation and its rename, so one this old
 # was left by a fix that was killed, not by one running now.
 STALE_AFTER_SECONDS = 60.0
-
-# Not on Windows: there, symbolic links are caught by the path check alone, and a FIFO
-# cannot be a source file.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 CHANGED = "the file changed while it was being fixed"
 
@@ -105,21 +101,20 @@ def read_for_fix(path: Path, root: Path) -> Snapshot:
     problem = link_problem(path, root)
     if problem is not None:
         raise Refused(problem)
-    status, data = _read(path)
-    if not stat.S_ISREG(status.st_mode):
-        raise Refused("it is not a regular file")
+    data, status = _read(path)
     if status.st_nlink > 1:
         raise Refused(f"it has {status.st_nlink} hard links; a fix would split them or change every linked copy")
     return Snapshot(data, _identity(status), status.st_mode, status.st_uid, status.st_gid)
 
 
-def _read(path: Path) -> Tuple[os.stat_result, bytes]:
-    """Stat and bytes taken from one open file, so they describe the same file; opened
-    without following a final symbolic link and without blocking on a FIFO."""
-    handle = os.open(path, _OPEN_FLAGS)
-    with open(handle, "rb") as opened:
-        status = os.fstat(opened.fileno())
-        return status, opened.read() if stat.S_ISREG(status.st_mode) else b""
+def _read(path: Path) -> Tuple[bytes, os.stat_result]:
+    """Bytes and stat of one open file, never through a final symbolic link (on Windows
+    links are caught by the path check alone). Raises Refused for anything but a regular
+    file, OSError if it cannot be read."""
+    try:
+        return read_file_and_stat(path, follow_symlinks=False)
+    except ReadProblem:
+        raise Refused("it is not a regular file") from None
 
 
 def write_atomic(path: Path, text: str, source: SourceText, snapshot: Snapshot) -> None:
@@ -195,10 +190,10 @@ def _unchanged(path: Path, snapshot: Snapshot) -> bool:
     the only edit neither sees is one landing between it and the rename.
     """
     try:
-        if _read(path)[1] != snapshot.data:
+        if _read(path)[0] != snapshot.data:
             return False
         return _identity(os.lstat(path)) == snapshot.identity
-    except OSError:  # deleted, replaced by a link, made unreadable: changed
+    except (OSError, Refused):  # deleted, replaced by a link or a FIFO, made unreadable: changed
         return False
 
 
