@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from asynclint.codes import FILE_ERROR_CODES, expand
 from asynclint.config import Settings
@@ -25,6 +25,7 @@ from asynclint.run.runner import (
     build_index,
     check_text,
     enabled_for,
+    finish,
     options_for,
     recheck,
     run,
@@ -94,6 +95,22 @@ def check_source(
     settings = settings if settings is not None else Settings()
     display, file = source_names(path)
     return check_text(text, display, file, settings, source_codes(path, settings, select))
+
+
+def check_sources(
+    texts: Mapping[str, str], settings: Optional[Settings] = None, select: Optional[Iterable[str]] = None
+) -> List[Finding]:
+    """Every finding in several sources checked as one project, in-process: what an editor
+    with unsaved buffers of one package needs, and what a rule's cross-module examples need.
+
+    Each key is a file path: it names the source's findings and, through the
+    ``__init__.py`` files around it, its module. Unlike :func:`check_paths`, no worker
+    isolates the parser and no file is read.
+    """
+    settings = settings if settings is not None else Settings()
+    results = [analyze_text(text, path, Path(path), settings, source_codes(path, settings, select))
+               for path, text in texts.items()]
+    return finish(results, texts.get)
 
 
 def single_file_index(text: str, display: str, path: Path, settings: Settings, codes: FrozenSet[str]) -> ProjectIndex:
