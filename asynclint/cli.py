@@ -87,10 +87,10 @@ def command(
 
     The path '-', or --stdin-filename with no paths, reads the source from standard input.
     """
+    from asynclint import api
     from asynclint.config import ConfigError, load_settings
-    from asynclint.run.discovery import DiscoveryError, discover
+    from asynclint.run.discovery import DiscoveryError
     from asynclint.fixes.policy import FixPolicy
-    from asynclint.run.runner import options_for
 
     out = click.get_text_stream("stdout")
     if explain_code is not None:
@@ -116,46 +116,45 @@ def command(
         settings = apply_cli_selection(settings, select, extend_select, ignore)
         if cache_dir is not None:
             settings = dataclasses.replace(settings, cache_dir=str(cache_dir.absolute()))
-        files = [] if use_stdin else discover(list(paths) or ["."], settings)
-    except (ConfigError, DiscoveryError, UsageProblem) as error:
+    except (ConfigError, UsageProblem) as error:
         fail(str(error))
 
-    options = dataclasses.replace(options_for(settings, jobs), cache=not no_cache)
-    if fix or diff:  # fixing needs every file's results and the index, not a cached summary
-        options = dataclasses.replace(options, reuse_linked=False)
     policy = FixPolicy.from_settings(settings, unsafe_fixes)
     from asynclint.output.report import Reporter
 
     report = Reporter(out, output_format, show_source, quiet, statistics, policy)
     if use_stdin:
-        sys.exit(run_stdin(stdin_filename, settings, options, policy, report, fix, diff, exit_zero))
+        sys.exit(run_stdin(stdin_filename, settings, api.run_options(settings, jobs), policy, report, fix, diff, exit_zero))
 
+    bars = []
+    try:
+        checked = api.check_paths(paths, settings, jobs, not no_cache, fix or diff, lambda count: start_bar(bars, output_format, count))
+    except DiscoveryError as error:
+        fail(str(error))
+    finally:
+        for bar in bars:
+            bar.clear()
+    if diff:
+        sys.exit(show_diff(checked, settings, policy, out))
+    fixed = 0
+    if fix:
+        checked, fixed = apply_fixes_in_place(checked, settings, policy)
+    by_display = {source.display: source for source in checked.files}
+    report.write(checked.findings, lambda display: read_source(by_display.get(display), settings),
+                 lambda display: by_display[display].path if display in by_display else Path(display),
+                 settings, checked.options, checked.run.index, fixed if fix else None)
+    sys.exit(EXIT_CLEAN if exit_zero or not checked.findings else EXIT_FINDINGS)
+
+
+def start_bar(bars, output_format: str, count: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for ``count`` files, if one is wanted; kept in ``bars`` to clear."""
     from asynclint.output.progress import ProgressBar, wants_progress
 
     errors = click.get_text_stream("stderr")
-    bar = ProgressBar(errors, len(files)) if wants_progress(errors, output_format, len(files)) else None
-    try:
-        result = run_checks(files, settings, options, bar)
-    finally:
-        if bar is not None:
-            bar.clear()
-    if diff:
-        sys.exit(show_diff(files, result, settings, options, policy, out))
-    fixed = 0
-    if fix:
-        result, fixed = apply_fixes_in_place(files, result, settings, options, policy)
-    by_display = {source.display: source for source in files}
-    report.write(result.findings, lambda display: read_source(by_display.get(display), settings),
-                 lambda display: by_display[display].path if display in by_display else Path(display),
-                 settings, options, result.index, fixed if fix else None)
-    sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
-
-
-def run_checks(files, settings: Settings, options, bar):  # type: ignore[no-untyped-def]
-    """``runner.run``, advancing ``bar`` (if any) as files are checked."""
-    from asynclint.run.runner import run
-
-    return run(files, settings, options, progress=bar.advance if bar is not None else None)
+    if not wants_progress(errors, output_format, count):
+        return None
+    bars.append(ProgressBar(errors, count))
+    return bars[-1].advance
 
 
 def read_source(source, settings: Settings) -> Optional[str]:  # type: ignore[no-untyped-def]
@@ -168,10 +167,11 @@ def read_source(source, settings: Settings) -> Optional[str]:  # type: ignore[no
 def run_stdin(filename, settings: Settings, options, policy, report, fix, diff, exit_zero) -> int:  # type: ignore[no-untyped-def]
     """Check (and with --fix/--diff, fix) the source on stdin; see asynclint.integrations.stdin."""
     from asynclint.fixes.apply import unified_diff
-    from asynclint.integrations.stdin import check_stdin, enabled_for_stdin
+    from asynclint.api import source_codes
+    from asynclint.integrations.stdin import check_stdin
 
     stream = click.get_binary_stream("stdin")
-    outcome = check_stdin(stream, filename, settings, options.enabled, policy if (fix or diff) else None)
+    outcome = check_stdin(stream, filename, settings, policy if (fix or diff) else None)
     for warning in outcome.warnings:
         click.echo(f"asynclint: warning: {visible(warning)}", err=True)
     display = filename if filename is not None else "-"
@@ -196,7 +196,7 @@ def run_stdin(filename, settings: Settings, options, policy, report, fix, diff, 
         findings_stream = click.get_text_stream("stderr")
     else:
         findings_stream = report.out
-    codes = enabled_for_stdin(filename, settings, options.enabled)
+    codes = source_codes(filename, settings)
     report.write(outcome.findings, read_text, source_path, settings,
                  dataclasses.replace(options, enabled=codes), None, outcome.fixed if fix else None, out=findings_stream)
     return EXIT_CLEAN if exit_zero or not outcome.findings else EXIT_FINDINGS
@@ -227,25 +227,21 @@ def write_rule_table(out) -> None:  # type: ignore[no-untyped-def]
         out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] + "\n")
 
 
-def apply_fixes_in_place(files, result, settings: Settings, options, policy):  # type: ignore[no-untyped-def]
-    """Fix files, then recompute findings on the new sources; returns (result, fixes applied)."""
-    from asynclint.fixes.apply import fix_files
-    from asynclint.run.runner import enabled_for, recheck
+def apply_fixes_in_place(checked, settings: Settings, policy):  # type: ignore[no-untyped-def]
+    """Fix files, then report on the fixed sources; returns (checked, fixes applied)."""
+    from asynclint.api import fix_paths
 
-    outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=True)
+    checked, outcome = fix_paths(checked, settings, policy, write=True)
     for error in outcome.errors:
         click.echo(f"asynclint: warning: {visible(error)}", err=True)
-    if outcome.new_text:
-        result = recheck(files, result, outcome.new_text, settings, options)
-    return result, sum(outcome.fixed.values())
+    return checked, sum(outcome.fixed.values())
 
 
-def show_diff(files, result, settings: Settings, options, policy, out) -> int:  # type: ignore[no-untyped-def]
+def show_diff(checked, settings: Settings, policy, out) -> int:  # type: ignore[no-untyped-def]
     """``--diff``: the would-be changes on stdout, a count on stderr; exit 1 if anything changes."""
-    from asynclint.fixes.apply import fix_files
-    from asynclint.run.runner import enabled_for
+    from asynclint.api import fix_paths
 
-    outcome = fix_files(files, result.findings, settings, enabled_for(settings, options), result.index, policy, write=False)
+    _, outcome = fix_paths(checked, settings, policy, write=False)
     for error in outcome.errors:
         click.echo(f"asynclint: warning: {visible(error)}", err=True)
     for text in outcome.diffs:

@@ -32,17 +32,18 @@ import ast
 import atexit
 import os
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 from asynclint import __version__
+from asynclint.api import check_source
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, load_settings
 from asynclint.findings import Finding
-from asynclint.run.runner import budget_of, check_text, failure_finding
+from asynclint.run.runner import budget_of, failure_finding
 from asynclint.run.workers import Budget, Pool
 
 # Every code the engine can emit in a flake8 run; flake8's own selection filters them.
-_ENABLED: FrozenSet[str] = frozenset(RULES)
+_EVERY_CODE = ("ALL",)
 _SETTINGS_BY_DIRECTORY: Dict[str, Settings] = {}
 # This process's helper, by process id and budget: a helper inherited through fork belongs
 # to the parent, whose pipes this process must not use.
@@ -88,17 +89,16 @@ class Plugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         text = "".join(self.lines)
-        path = Path("stdin.py" if self.filename in ("-", "stdin") else self.filename)
-        for finding in _check_isolated(text, self.filename, path, self.settings):
+        for finding in _check_isolated(text, self.filename, self.settings):
             code, message = finding.code, finding.message
             if code == "AIO001":
                 code, message = "AIO003", f"not checked: LibCST cannot parse this file ({message})"
             yield finding.line, finding.column - 1, f"{code} {message}", type(self)
 
 
-def _check_isolated(text: str, filename: str, path: Path, settings: Settings) -> List[Finding]:
+def _check_isolated(text: str, filename: str, settings: Settings) -> List[Finding]:
     budget = budget_of(settings)
-    findings, failure = _helper(budget).call(check_text, text, filename, path, settings, _ENABLED)
+    findings, failure = _helper(budget).call(check_source, text, filename, settings, _EVERY_CODE)
     if failure is not None:
         return [failure_finding(filename, text, failure, budget)]
     return findings

@@ -9,20 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, FrozenSet, List, Optional
+from typing import BinaryIO, List, Optional
 
+from asynclint.api import check_source, fix_source, source_codes, source_names
 from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.findings import Finding
 from asynclint.fixes.editor import FixFailed
 from asynclint.fixes.policy import FixPolicy
-from asynclint.fixes.apply import fix_text
-from asynclint.project.index import ProjectIndex
-from asynclint.run.runner import analyze_text, budget_of, build_index, check_text, failure_finding
-from asynclint.selection import PerFileIgnores
+from asynclint.run.runner import budget_of, failure_finding
 from asynclint.run.workers import run_isolated
 from asynclint.settings import Settings
-
-STDIN_DISPLAY = "-"
 
 
 @dataclass
@@ -42,56 +38,40 @@ def config_start(filename: Optional[str]) -> Optional[Path]:
     return directory if directory.is_dir() else None
 
 
-def enabled_for_stdin(filename: Optional[str], settings: Settings, enabled: FrozenSet[str]) -> FrozenSet[str]:
-    if filename is None:
-        return enabled
-    per_file = PerFileIgnores(settings.per_file_ignores, settings.project_root)
-    return enabled - per_file.ignored(Path(filename))
-
-
-def single_file_index(text: str, display: str, path: Path, settings: Settings, codes: FrozenSet[str]) -> ProjectIndex:
-    """The project index of a file checked on its own (stdin, SARIF fixes for it)."""
-    return build_index([analyze_text(text, display, path, settings, codes)], {display: text}.get)
-
-
 def check_stdin(
-    stream: BinaryIO, filename: Optional[str], settings: Settings, enabled: FrozenSet[str], policy: Optional[FixPolicy]
+    stream: BinaryIO, filename: Optional[str], settings: Settings, policy: Optional[FixPolicy]
 ) -> StdinOutcome:
     """Findings for the piped source; with ``policy`` (``--fix``) also the fixed source.
 
     The source is parsed, checked and fixed in a worker process: if that process dies or
     runs out of time or memory, the outcome is the source unchanged and one finding.
     """
-    display = filename if filename is not None else STDIN_DISPLAY
-    path = Path(filename) if filename is not None else Path("stdin.py")
-    codes = enabled_for_stdin(filename, settings, enabled)
+    display = source_names(filename)[0]
+    codes = source_codes(filename, settings)
     try:
         text = decode(stream.read()).text
     except DecodeProblem as error:
         findings = [file_problem(display, "AIO002", f"cannot decode file: {error}")] if "AIO002" in codes else []
         return StdinOutcome(findings, None)
     budget = budget_of(settings)
-    outcome, failure = run_isolated(budget, outcome_of, text, display, path, settings, codes, policy)
+    outcome, failure = run_isolated(budget, outcome_of, text, filename, settings, policy)
     if failure is not None:
         finding = failure_finding(display, text, failure, budget)
         return StdinOutcome([finding] if finding.code in codes else [], text, original=text)
     return outcome
 
 
-def outcome_of(
-    text: str, display: str, path: Path, settings: Settings, codes: FrozenSet[str], policy: Optional[FixPolicy]
-) -> StdinOutcome:
+def outcome_of(text: str, filename: Optional[str], settings: Settings, policy: Optional[FixPolicy]) -> StdinOutcome:
     """Runs in a worker: the findings, and with ``policy`` the fixed source."""
     if policy is None:
-        return StdinOutcome(check_text(text, display, path, settings, codes), text, original=text)
+        return StdinOutcome(check_source(text, filename, settings), text, original=text)
     outcome = StdinOutcome([], text, original=text)
     try:
-        index = single_file_index(text, display, path, settings, codes)
-        fixed, applied = fix_text(text, display, path, settings, codes, index, policy)
+        fixed, applied = fix_source(text, filename, settings, policy)
     except FixFailed as error:
-        outcome.warnings.append(f"{display}: fix skipped, {error}")
-        fixed, applied = text, []
+        outcome.warnings.append(f"{source_names(filename)[0]}: fix skipped, {error}")
+        fixed, applied = text, 0
     outcome.text = fixed
-    outcome.fixed = len(applied)
-    outcome.findings = check_text(fixed, display, path, settings, codes)
+    outcome.fixed = applied
+    outcome.findings = check_source(fixed, filename, settings)
     return outcome

@@ -40,7 +40,7 @@ def fix_provider(
         path = source_path(display)
         codes = enabled_for_path(display)
         if index is None:  # a file checked on its own is its own project
-            from asynclint.integrations.stdin import single_file_index
+            from asynclint.api import single_file_index
 
             project = single_file_index(text, display, path, settings, codes)
         else:
