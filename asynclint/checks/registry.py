@@ -14,14 +14,12 @@ from asynclint.checks.blocking import BlockingCalls
 from asynclint.checks.cancellation import Cancellation
 from asynclint.checks.coroutines import CoroutineCalls
 from asynclint.checks.loops import BusyLoops
-from asynclint.checks.project import ProjectFacts
+from asynclint.checks.project import BlockingHelperCalls
 from asynclint.checks.tasks import DroppedTasks
 
-ALL_CHECKS: List[Type[Check]] = [BlockingCalls, ProjectFacts, CoroutineCalls, DroppedTasks, BusyLoops, Cancellation]
+ALL_CHECKS: List[Type[Check]] = [BlockingCalls, BlockingHelperCalls, CoroutineCalls, DroppedTasks, BusyLoops, Cancellation]
 
 
 def checks_for(codes: Set[str], settings: object) -> List[Check]:
-    """Instances of the checks that can report at least one of ``codes``, and always the one
-    that records the file's project facts: other files' findings rest on what this file
-    defines, whatever this file's own selection or per-file-ignores say."""
-    return [cls(settings) for cls in ALL_CHECKS if cls is ProjectFacts or codes.intersection(cls.codes)]
+    """Instances of the checks that can report at least one of ``codes``."""
+    return [cls(settings) for cls in ALL_CHECKS if codes.intersection(cls.codes)]

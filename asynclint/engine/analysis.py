@@ -17,6 +17,7 @@ from asynclint.engine import deep
 from asynclint.engine import libcst_gaps
 from asynclint.checks.registry import checks_for
 from asynclint.engine.contract import Deferred, Report
+from asynclint.engine.fact_collection import FactCollector
 from asynclint.engine.complexity import TooComplex, check as check_complexity
 from asynclint.engine.walker import Context, Walker
 from asynclint.project.facts import BlockingSite, FileFacts, Pending
@@ -96,7 +97,7 @@ def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     """The checks' results for a parsed file. A RecursionError propagates, for a deep retry."""
     display, module_name, is_package, settings, enabled, index = file
     ctx = Context(module, module_name, Resolver(module_name, is_package), settings, set(enabled))
-    walker = Walker(checks_for(set(enabled), settings), ctx)
+    walker = Walker([FactCollector(settings), *checks_for(set(enabled), settings)], ctx)
     try:
         walker.walk(module)
     except (RecursionError, MemoryError):
@@ -115,19 +116,19 @@ def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     analysis = Analysis(module, reports, facts=ctx.facts)
     calls = _CallRanks(ctx.seen["call"])
     unranked = [d.node for d in deferred if calls.of(d.node) is None]
-    unranked += [site[0] for site in ctx.sites if calls.of(site[0]) is None]
+    unranked += [site.node for site in ctx.sites.blocking if calls.of(site.node) is None]
     nodes = [r.node for r in reports] + unranked
     ranges = _locate_guarded(module, text, nodes, ctx.seen) if nodes else {}
     lines = _Lines(text)
     analysis.reports = [r for r in reports if r.code == "AIO003" or not lines.suppressed(_start(ranges, r.node), r.code)]
     analysis.findings = to_findings(ranges, display, analysis.reports)
     analysis.pending = to_pending(ranges, calls, lines, display, deferred)
-    for node, facts, callee, code in ctx.sites:
-        where = calls.of(node)
+    for site in ctx.sites.blocking:
+        where = calls.of(site.node)
         if where is None:
-            facts.blocking = BlockingSite(callee, code, display, _start(ranges, node))
+            site.function.blocking = BlockingSite(site.callee, site.code, display, _start(ranges, site.node))
         else:
-            facts.blocking = BlockingSite(callee, code, display, 0, where)
+            site.function.blocking = BlockingSite(site.callee, site.code, display, 0, where)
     return analysis
 
 
