@@ -23,7 +23,7 @@ from asynclint.engine.walker import Context, Walker
 from asynclint.project.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
 from asynclint.project.index import ProjectIndex
-from asynclint.project.link import LINKERS
+from asynclint.project.link import confirmation
 from asynclint.engine.locate import leading_name, locate_nodes
 from asynclint.engine.resolver import Resolver
 from asynclint.engine.noqa import noqa_codes, suppressed
@@ -251,7 +251,7 @@ def link_reports(deferred: Sequence[Deferred], index: ProjectIndex) -> List[Repo
     out: List[Report] = []
     for item in deferred:
         probe = Pending(item.code, item.callee, "", 0, 0, 0, 0, item.context, iterated=item.iterated)
-        message = LINKERS[item.code](probe, index)
+        message = confirmation(item.code)(probe, index)
         if message is not None:
             out.append(Report(item.node, item.code, message, item.fix))
     return out

@@ -7,7 +7,7 @@ coroutine function" or "does this helper block".
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from asynclint.project.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
 
@@ -30,7 +30,13 @@ TRANSPARENT_DECORATORS: FrozenSet[str] = frozenset(
 
 _MAX_ALIAS_HOPS = 20
 
-Chain = Tuple[Tuple[str, ...], BlockingSite]
+
+
+class Chain(NamedTuple):
+    """How a sync function blocks: the functions called down to the blocking call, and where it is."""
+
+    names: Tuple[str, ...]  # the function asked about first, the blocking callee last
+    site: BlockingSite
 
 
 # Decorators after which a function's body runs once per distinct argument, not per call.
@@ -229,7 +235,7 @@ class ProjectIndex:
         if _memoized(func):
             result = None  # blocks once, on the first call, then answers from memory
         elif func.blocking is not None:
-            result = ((func.qualname, func.blocking.callee), func.blocking)
+            result = Chain((func.qualname, func.blocking.callee), func.blocking)
         else:
             for callee in func.calls:
                 target = self.function(callee)
@@ -238,7 +244,7 @@ class ProjectIndex:
                 below, hit_cycle = self._search(target, stack)
                 cyclic = cyclic or hit_cycle
                 if below is not None:
-                    result = ((func.qualname,) + below[0], below[1])
+                    result = Chain((func.qualname,) + below.names, below.site)
                     break
         stack.discard(key)
         return result, cyclic

@@ -10,7 +10,7 @@ from asynclint.fixes import builders as fixes
 from asynclint.engine.blocking_lookup import Blocking, blocking_entry, user_table
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
-from asynclint.project.link import display_name
+from asynclint.checks.blocking import display_name
 
 _WHAT = {
     "AIO100": "sleeps and blocks the event loop",
