@@ -5,6 +5,7 @@ module that works only when another was imported first breaks a real run, not th
 """
 from __future__ import annotations
 
+import json
 import pkgutil
 import re
 import subprocess
@@ -56,3 +57,22 @@ def test_warm_run_does_not_import_libcst(tmp_path: Path, output: str) -> None:
     assert not imports_libcst(args, tmp_path)
     # The log is read right: fixing parses in the main process.
     assert imports_libcst(["--diff", "--unsafe-fixes", "."], tmp_path)
+
+
+def test_linking_after_an_edit_does_not_import_libcst(tmp_path: Path) -> None:
+    """A run where one file changed: a worker parses that file, and the main process links
+    every file, confirming findings through each family's confirmation, without LibCST.
+
+    The import log is the main process's own: workers write their stderr elsewhere, so
+    the cold run (whose worker imports LibCST to parse both files) logs none either.
+    """
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef save():\n    time.sleep(1)\n\n\nasync def fetch():\n    return 1\n")
+    app = tmp_path / "app.py"
+    app.write_text("from helpers import fetch, save\n\n\nasync def main():\n    save()\n    fetch()\n")
+    args = ["--format", "json", "."]
+    assert not imports_libcst(args, tmp_path)  # the cold run
+    app.write_text("from helpers import fetch, save\n\n\nasync def main():\n    fetch()\n    save()\n    if fetch():\n        pass\n")
+    assert not imports_libcst(args, tmp_path)
+    done = run_cli(args, cwd=tmp_path)
+    found = {(f["path"], f["line"], f["code"]) for f in json.loads(done.stdout)}
+    assert found == {("app.py", 5, "AIO200"), ("app.py", 6, "AIO110"), ("app.py", 7, "AIO202")}

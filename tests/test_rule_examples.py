@@ -12,7 +12,7 @@ from typing import Dict, Optional, Sequence
 import pytest
 
 from asynclint import api
-from asynclint.checks import blocking
+from asynclint.checks.blocking import calls as blocking
 from asynclint.codes import FILE_ERROR_CODES, RULES
 from asynclint.config import Settings
 

@@ -1,7 +1,7 @@
 """AIO500, AIO501: swallowed cancellation, and the deprecated loop lookup in coroutines."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Set, Union
 
 import libcst as cst
 
@@ -23,17 +23,35 @@ def reraises(body: cst.BaseSuite) -> bool:
 _SETTLING = frozenset({"cancel", "set_result", "set_exception"})
 
 
+class _OpenTry:
+    """A try statement being walked: yields before it, yields in its body (None until the
+    first handler), and for each await in the body whether it waits for something this
+    function cancelled."""
+
+    __slots__ = ("before", "in_body", "awaits")
+
+    def __init__(self, before: int) -> None:
+        self.before = before
+        self.in_body: Optional[int] = None
+        self.awaits: List[bool] = []
+
+
+class _Suppression(NamedTuple):
+    """An open ``with contextlib.suppress(...)`` block that catches cancellation."""
+
+    node: cst.With
+    before: int  # yields before it
+    shown: str  # how it is spelled
+    awaits: List[bool]  # as in _OpenTry
+
+
 class Cancellation(Check):
     codes = ("AIO500", "AIO501")
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        # Per open try statement: yields before its body, yields within it (None until known),
-        # and for each await in the body whether it waits for something this function cancelled.
-        self.tries: List[List] = []
-        # Open ``with contextlib.suppress(...)`` blocks that catch cancellation: node, yields
-        # before, how it is spelled, and the same per-await flags.
-        self.suppressing: List[Tuple[cst.With, int, str, List[bool]]] = []
+        self.tries: List[_OpenTry] = []
+        self.suppressing: List[_Suppression] = []
         # Per function: what it has called ``.cancel()`` (or ``set_result``/``set_exception``) on.
         self.settled: Dict[int, Set[str]] = {}
 
@@ -55,16 +73,16 @@ class Cancellation(Check):
         return None
 
     def visit_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
-        self.tries.append([ctx.frame.yields, None, []])
+        self.tries.append(_OpenTry(ctx.frame.yields))
 
     def visit_Await(self, node: cst.Await, ctx: Context) -> None:
         name = dotted(node.expression)
         settled = name is not None and name in self.settled.get(id(ctx.frame), ())
         for state in self.tries:
-            if state[1] is None:
-                state[2].append(settled)
+            if state.in_body is None:
+                state.awaits.append(settled)
         for region in self.suppressing:
-            region[3].append(settled)
+            region.awaits.append(settled)
 
     def leave_Try(self, node: Union[cst.Try, cst.TryStar], ctx: Context) -> None:
         self.tries.pop()
@@ -73,12 +91,12 @@ class Cancellation(Check):
         if not self.tries:
             return
         state = self.tries[-1]
-        if state[1] is None:
-            state[1] = ctx.frame.yields - state[0]  # awaits in the try body
-        if not ctx.in_async or not state[1]:
+        if state.in_body is None:
+            state.in_body = ctx.frame.yields - state.before  # awaits in the try body
+        if not ctx.in_async or not state.in_body:
             return  # cancellation is delivered at an await: none in the body, none to catch
         what = self.catches_cancellation(node, ctx)
-        if what is not None and not reraises(node.body) and not self._waits_only_for_settled(state[2]):
+        if what is not None and not reraises(node.body) and not self._waits_only_for_settled(state.awaits):
             ctx.report(node, "AIO500", f"{what} swallows cancellation: the task cannot be cancelled and "
                        "`asyncio.timeout`/`TaskGroup` break; re-raise `CancelledError` (add `raise`)")
 
@@ -90,14 +108,14 @@ class Cancellation(Check):
             if isinstance(call, cst.Call) and ctx.callee(call) == "contextlib.suppress":
                 caught = [ctx.value(arg.value) for arg in call.args]
                 if any(name in CANCELLED_ERRORS or name in BROAD_EXCEPTIONS for name in caught):
-                    self.suppressing.append((node, ctx.frame.yields, dotted(call.func) or "suppress", []))
+                    self.suppressing.append(_Suppression(node, ctx.frame.yields, dotted(call.func) or "suppress", []))
                     return
 
     def leave_With(self, node: cst.With, ctx: Context) -> None:
-        if self.suppressing and self.suppressing[-1][0] is node:
-            _, before, shown, awaits = self.suppressing.pop()
-            if ctx.frame.yields > before and not self._waits_only_for_settled(awaits):
-                ctx.report(node, "AIO500", f"`{shown}(...)` around an `await` swallows cancellation: the task cannot be "
+        if self.suppressing and self.suppressing[-1].node is node:
+            region = self.suppressing.pop()
+            if ctx.frame.yields > region.before and not self._waits_only_for_settled(region.awaits):
+                ctx.report(node, "AIO500", f"`{region.shown}(...)` around an `await` swallows cancellation: the task cannot be "
                            "cancelled and `asyncio.timeout`/`TaskGroup` break; catch it with `try`/`except` "
                            "and re-raise")
 

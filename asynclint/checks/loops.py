@@ -1,7 +1,7 @@
 """AIO400, AIO401: loops in ``async def`` that never give the event loop a turn."""
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional
 
 import libcst as cst
 
@@ -76,6 +76,13 @@ def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseSuite]:
     return blocks
 
 
+class _BusyLoop(NamedTuple):
+    """An AIO401 loop, with the innermost loops below it where the fix puts a yield point."""
+
+    loop: cst.CSTNode
+    innermost: List[cst.CSTNode]
+
+
 class _Loop:
     __slots__ = ("node", "frame", "yields", "nested", "found", "leaves")
 
@@ -89,7 +96,7 @@ class _Loop:
         self.nested = False
         # AIO401 loops inside, each with the innermost qualifying loops below it: reported
         # unless this loop is reported in their place.
-        self.found: List[Tuple[cst.CSTNode, List[cst.CSTNode]]] = []
+        self.found: List[_BusyLoop] = []
         # The innermost loops of the nest below this one, where a fix puts its yield point.
         self.leaves: List[cst.CSTNode] = []
 
@@ -114,7 +121,7 @@ class BusyLoops(Check):
         loop = self.loops.pop()
         parent = self.loops[-1] if self.loops and self.loops[-1].frame is loop.frame else None
         no_yield = ctx.frame.yields == loop.yields
-        found: List[Tuple[cst.CSTNode, List[cst.CSTNode]]]
+        found: List[_BusyLoop]
         if no_yield and isinstance(node, cst.While) and constant_true(node.test) and not exits_loop(node.body):
             ctx.report(node, "AIO400", "infinite loop with no `await`: it never yields, so the event loop "
                        "and every other task stall; await something in the loop, or add `await asyncio.sleep(0)`",
@@ -123,7 +130,7 @@ class BusyLoops(Check):
         elif no_yield and (loop.nested or cpu_bound):
             # Report the outermost busy loop; the fix yields in the innermost ones, so every
             # loop of the nest gets a yield point in one go.
-            found = [(node, loop.leaves or [node])]
+            found = [_BusyLoop(node, loop.leaves or [node])]
         else:
             found = loop.found
         if parent is not None:

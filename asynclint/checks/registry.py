@@ -1,28 +1,29 @@
-"""Every check the engine runs (their link step is in asynclint.project.link).
+"""Every check the engine runs, derived from the rule table in ``asynclint.codes``.
 
-Adding a rule: write the check, list it here, add its code to ``asynclint.codes``.
-The list lives here rather than in the package's ``__init__`` so that importing
-``asynclint.engine.contract`` (as the engine does) does not import every check, which
-would import the engine back before it exists.
+Each row names the check that reports its code, so adding a rule never means listing its
+check a second time. The derivation lives here rather than in the package's ``__init__``
+so that importing ``asynclint.engine.contract`` (as the engine does) does not import every
+check, which would import the engine back before it exists.
 """
 from __future__ import annotations
 
 from typing import List, Set, Type
 
+from asynclint.codes import RULES, load
 from asynclint.engine.contract import Check
-from asynclint.checks.blocking import BlockingCalls
-from asynclint.checks.cancellation import Cancellation
-from asynclint.checks.coroutines import CoroutineCalls
-from asynclint.checks.loops import BusyLoops
-from asynclint.checks.project import ProjectFacts
-from asynclint.checks.tasks import DroppedTasks
 from asynclint.settings import Settings
 
-ALL_CHECKS: List[Type[Check]] = [BlockingCalls, ProjectFacts, CoroutineCalls, DroppedTasks, BusyLoops, Cancellation]
+
+def _named_checks() -> List[Type[Check]]:
+    """Each check the table names, imported once, in the table's order (the walk runs their
+    hooks in this order)."""
+    references = dict.fromkeys(rule.check for rule in RULES.values() if rule.check is not None)
+    return [load(reference) for reference in references]
+
+
+ALL_CHECKS: List[Type[Check]] = _named_checks()
 
 
 def checks_for(codes: Set[str], settings: Settings) -> List[Check]:
-    """Instances of the checks that can report at least one of ``codes``, and always the one
-    that records the file's project facts: other files' findings rest on what this file
-    defines, whatever this file's own selection or per-file-ignores say."""
-    return [cls(settings) for cls in ALL_CHECKS if cls is ProjectFacts or codes.intersection(cls.codes)]
+    """Instances of the checks that can report at least one of ``codes``."""
+    return [cls(settings) for cls in ALL_CHECKS if codes.intersection(cls.codes)]

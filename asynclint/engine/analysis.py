@@ -17,12 +17,13 @@ from asynclint.engine import deep
 from asynclint.engine import libcst_gaps
 from asynclint.checks.registry import checks_for
 from asynclint.engine.contract import Deferred, Report
+from asynclint.engine.fact_collection import FactCollector
 from asynclint.engine.complexity import TooComplex, check as check_complexity
 from asynclint.engine.walker import Context, Walker
 from asynclint.project.facts import BlockingSite, FileFacts, Pending
 from asynclint.findings import FixInfo, Finding
 from asynclint.project.index import ProjectIndex
-from asynclint.project.link import LINKERS
+from asynclint.project.link import confirmation
 from asynclint.engine.locate import leading_name, locate_nodes
 from asynclint.engine.resolver import Resolver
 from asynclint.engine.noqa import noqa_codes, suppressed
@@ -98,7 +99,7 @@ def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     """The checks' results for a parsed file. A RecursionError propagates, for a deep retry."""
     display, module_name, is_package, settings, enabled, index = file
     ctx = Context(module, module_name, Resolver(module_name, is_package), settings, set(enabled))
-    walker = Walker(checks_for(set(enabled), settings), ctx)
+    walker = Walker([FactCollector(settings), *checks_for(set(enabled), settings)], ctx)
     try:
         walker.walk(module)
     except (RecursionError, MemoryError):
@@ -117,19 +118,19 @@ def _checked(module: cst.Module, text: str, file: _File) -> Analysis:
     analysis = Analysis(module, reports, facts=ctx.facts)
     calls = _CallRanks(ctx.seen["call"])
     unranked = [d.node for d in deferred if calls.of(d.node) is None]
-    unranked += [site[0] for site in ctx.sites if calls.of(site[0]) is None]
+    unranked += [site.node for site in ctx.sites.blocking if calls.of(site.node) is None]
     nodes = [r.node for r in reports] + unranked
     ranges = _locate_guarded(module, text, nodes, ctx.seen) if nodes else {}
     lines = _Lines(text)
     analysis.reports = [r for r in reports if r.code == "AIO003" or not lines.suppressed(_start(ranges, r.node), r.code)]
     analysis.findings = to_findings(ranges, display, analysis.reports)
     analysis.pending = to_pending(ranges, calls, lines, display, deferred)
-    for node, facts, callee, code in ctx.sites:
-        where = calls.of(node)
+    for site in ctx.sites.blocking:
+        where = calls.of(site.node)
         if where is None:
-            facts.blocking = BlockingSite(callee, code, display, _start(ranges, node))
+            site.function.blocking = BlockingSite(site.callee, site.code, display, _start(ranges, site.node))
         else:
-            facts.blocking = BlockingSite(callee, code, display, 0, where)
+            site.function.blocking = BlockingSite(site.callee, site.code, display, 0, where)
     return analysis
 
 
@@ -252,7 +253,7 @@ def link_reports(deferred: Sequence[Deferred], index: ProjectIndex) -> List[Repo
     out: List[Report] = []
     for item in deferred:
         probe = Pending(item.code, item.callee, "", 0, 0, 0, 0, item.context, iterated=item.iterated)
-        message = LINKERS[item.code](probe, index)
+        message = confirmation(item.code)(probe, index)
         if message is not None:
             out.append(Report(item.node, item.code, message, item.fix))
     return out

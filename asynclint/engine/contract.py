@@ -2,8 +2,9 @@
 
 A check is a small class, instantiated once per file, with methods named after LibCST node
 types: ``visit_Call(self, node, ctx)`` runs before the node's children are walked and
-``leave_Call(self, node, ctx)`` after. ``codes`` lists every code the check may report; the
-engine skips a check none of whose codes are selected. Checks report through
+``leave_Call(self, node, ctx)`` after. ``codes`` lists every code the check may report, and
+the rule table (``asynclint.codes``) names the check for each of them; the engine skips a
+check none of whose codes are selected. Checks report through
 ``ctx.report`` and never print, read files or know about output formats.
 """
 from __future__ import annotations

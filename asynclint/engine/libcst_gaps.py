@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import libcst as cst
 
 from asynclint.engine import deep
-from asynclint.engine.locate import char_column
+from asynclint.engine.ast_positions import char_column
 
 # LibCST refuses implicit concatenations of more strings than this (grammar.rs).
 STRING_PIECES = 3000

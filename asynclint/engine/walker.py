@@ -15,6 +15,7 @@ import libcst as cst
 from libcst._nodes.base import CSTNode
 
 from asynclint.engine.contract import Check, Deferred, Fix, Report
+from asynclint.engine.fact_collection import CallSites
 from asynclint.project.facts import FileFacts
 from asynclint.engine.resolver import OPAQUE, Resolver, Scope, local_names, small_statements
 from asynclint.settings import Settings
@@ -113,8 +114,7 @@ class Context:
         self.awaited: Set[int] = set()
         self.reports: List[Report] = []
         self.deferred: List[Deferred] = []
-        # (call node, function facts, callee, code): first blocking call of each sync function
-        self.sites: List[Tuple[CSTNode, object, str, str]] = []
+        self.sites = CallSites()  # what fact collection learned about calls
         self.facts = FileFacts(module_name, "")
         # every node of the RANKED types, by kind, in source order
         self.seen: Dict[str, List[CSTNode]] = {kind: [] for kind in set(RANKED.values())}

@@ -7,7 +7,7 @@ coroutine function" or "does this helper block".
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from asynclint.project.facts import SUPER, BlockingSite, FileFacts, FunctionFacts
 
@@ -30,7 +30,19 @@ TRANSPARENT_DECORATORS: FrozenSet[str] = frozenset(
 
 _MAX_ALIAS_HOPS = 20
 
-Chain = Tuple[Tuple[str, ...], BlockingSite]
+
+class Chain(NamedTuple):
+    """How a sync function blocks: the functions called down to the blocking call, and where it is."""
+
+    names: Tuple[str, ...]  # the function asked about first, the blocking callee last
+    site: BlockingSite
+
+
+class _Remembered(NamedTuple):
+    """An answer kept for the next question, with the names its search looked up."""
+
+    answer: Any
+    reads: FrozenSet[str]
 
 
 # Decorators after which a function's body runs once per distinct argument, not per call.
@@ -53,8 +65,8 @@ class ProjectIndex:
             self.classes.update(facts.classes)
             self.aliases.update(facts.aliases)
         # Remembered answers, each with the names its search looked up (see ``recording``).
-        self._chains: Dict[str, Tuple[Optional[Chain], FrozenSet[str]]] = {}
-        self._resolved: Dict[str, Tuple[Optional[FunctionFacts], FrozenSet[str]]] = {}
+        self._chains: Dict[str, _Remembered] = {}  # answers: Optional[Chain]
+        self._resolved: Dict[str, _Remembered] = {}  # answers: Optional[FunctionFacts]
         self._reads: List[Set[str]] = []  # the names looked up by each question under way
 
     @contextmanager
@@ -117,7 +129,7 @@ class ProjectIndex:
         except KeyError:
             with self.recording() as searched:
                 found = self._function(name)
-            self._resolved[name] = (found, frozenset(searched))
+            self._resolved[name] = _Remembered(found, frozenset(searched))
             return found
         self._remembered(reads)
         return found
@@ -218,7 +230,7 @@ class ProjectIndex:
             self._touch(key)  # the function's own facts: its blocking call and its calls
             result, cyclic = self._search_calls(func, stack)
         if result is not None or not cyclic:
-            self._chains[key] = (result, frozenset(searched))
+            self._chains[key] = _Remembered(result, frozenset(searched))
         return result, cyclic and result is None
 
     def _search_calls(self, func: FunctionFacts, stack: Set[str]) -> Tuple[Optional[Chain], bool]:
@@ -229,7 +241,7 @@ class ProjectIndex:
         if _memoized(func):
             result = None  # blocks once, on the first call, then answers from memory
         elif func.blocking is not None:
-            result = ((func.qualname, func.blocking.callee), func.blocking)
+            result = Chain((func.qualname, func.blocking.callee), func.blocking)
         else:
             for callee in func.calls:
                 target = self.function(callee)
@@ -238,7 +250,7 @@ class ProjectIndex:
                 below, hit_cycle = self._search(target, stack)
                 cyclic = cyclic or hit_cycle
                 if below is not None:
-                    result = ((func.qualname,) + below[0], below[1])
+                    result = Chain((func.qualname,) + below.names, below.site)
                     break
         stack.discard(key)
         return result, cyclic

@@ -1,71 +1,33 @@
 """The link step: confirm deferred findings against the project index, and locate them.
 
 Free of LibCST, so a run whose files all come from the cache links without importing it.
+What a confirmed finding says belongs to its rule family; the rule table names where.
 """
 from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional, Sequence
 
-from asynclint.apis.asyncio_api import COROUTINE_FUNCTIONS
-from asynclint.project.facts import SUPER, Pending
+from asynclint.codes import RULES, load
+from asynclint.project.facts import Pending
 from asynclint.findings import Finding
 from asynclint.project.index import ProjectIndex
 from asynclint.engine.noqa import noqa_codes, suppressed
 
+# A deferred finding and the index -> its message if the index confirms it, else None.
+Confirmation = Callable[[Pending, ProjectIndex], Optional[str]]
 
-def display_name(name: str) -> str:
-    return name[len("builtins."):] if name.startswith("builtins.") else name
+_LOADED: Dict[str, Confirmation] = {}
 
 
-def link_blocking_helper(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    found = index.blocking_chain(pending.callee, pending.iterated)
+def confirmation(code: str) -> Confirmation:
+    """The function the rule table names to confirm ``code``, imported on first use."""
+    found = _LOADED.get(code)
     if found is None:
-        return None
-    names, site = found
-    chain = " -> ".join(display_name(name) for name in names)
-    return (
-        f"blocks the event loop through project code: calls {chain} ({site.path}:{index.site_line(site)}); "
-        "make the helper async or call it with `await asyncio.to_thread(...)`"
-    )
-
-
-def shown_callee(callee: str, index: ProjectIndex) -> str:
-    """``super().setup`` is named by the base method it reaches (``pkg.Base.setup``)."""
-    if SUPER in callee:
-        found = index.function(callee)
-        if found is not None:
-            return found.qualname
-    return callee
-
-
-def is_coroutine(callee: str, index: ProjectIndex) -> bool:
-    return callee in COROUTINE_FUNCTIONS or index.is_coroutine_function(callee)
-
-
-def link_dropped(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    if not is_coroutine(pending.callee, index):
-        return None
-    return (
-        f"coroutine `{shown_callee(pending.callee, index)}` is never awaited: calling it only creates a coroutine object "
-        "and the work never runs; add `await` (or schedule it with `asyncio.create_task` and keep the task)"
-    )
-
-
-def link_condition(pending: Pending, index: ProjectIndex) -> Optional[str]:
-    if not is_coroutine(pending.callee, index):
-        return None
-    return (
-        f"coroutine `{shown_callee(pending.callee, index)}` used as a condition: a coroutine object is always true "
-        "and the call never runs; add `await`"
-    )
-
-
-# Code -> how a deferred finding is confirmed against the project index: a message, or None.
-LINKERS: Dict[str, Callable[[Pending, ProjectIndex], Optional[str]]] = {
-    "AIO110": link_blocking_helper,
-    "AIO200": link_dropped,
-    "AIO202": link_condition,
-}
+        reference = RULES[code].confirm
+        if reference is None:
+            raise KeyError(f"{code} has no confirmation in the rule table")
+        found = _LOADED[code] = load(reference)
+    return found
 
 
 def link(pending: Sequence[Pending], index: ProjectIndex) -> List[Finding]:
@@ -73,7 +35,7 @@ def link(pending: Sequence[Pending], index: ProjectIndex) -> List[Finding]:
     out: List[Finding] = []
     positions = index.positions
     for item in pending:
-        message = LINKERS[item.code](item, index)
+        message = confirmation(item.code)(item, index)
         if message is None:
             continue
         line, column, end_line, end_column = item.line, item.column, item.end_line, item.end_column

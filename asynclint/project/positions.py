@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional, Tuple
 
-Range = Tuple[int, int, int, int]  # as in locate.py; imported lazily there, with LibCST
+from asynclint.engine.ast_positions import Range, ast_calls
 
 
 TextSource = Callable[[str], Optional[str]]
@@ -37,8 +37,6 @@ class CallPositions:
         """The range of the ``rank``-th of ``total`` calls in ``path``, whose text starts with ``anchor``."""
         if path not in self._ast:
             text = self._text_of(path)
-            from asynclint.engine.locate import ast_calls
-
             self._ast[path] = None if text is None else ast_calls(text)
         calls = self._ast[path]
         if calls is not None and len(calls) == total and 0 <= rank < total:

@@ -1,15 +1,16 @@
 """AIO100–AIO109: calls that block the event loop, made directly in an ``async def``."""
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional
 
 import libcst as cst
 
-from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
+from asynclint.apis.blocking_calls import BLOCKING_CONTEXT_MANAGERS
 from asynclint.fixes import builders as fixes
+from asynclint.engine.blocking_lookup import Blocking, blocking_entry, user_table
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
-from asynclint.project.link import display_name
+from asynclint.checks.blocking import display_name
 from asynclint.settings import Settings
 
 _WHAT = {
@@ -24,44 +25,6 @@ _WHAT = {
     "AIO108": "starts a nested event loop inside a running one",
     "AIO109": "is listed as blocking in the blocking-calls setting",
 }
-
-
-def lookup(table: Dict[str, Entry], name: str) -> Optional[Entry]:
-    """Exact match first, then the nearest ``prefix.*`` wildcard."""
-    entry = table.get(name)
-    if entry is not None:
-        return entry
-    prefix = name
-    while "." in prefix:
-        prefix = prefix.rsplit(".", 1)[0]
-        entry = table.get(prefix + ".*")
-        if entry is not None:
-            return entry
-    return None
-
-
-def user_table(settings: Settings) -> Dict[str, Entry]:
-    """The ``blocking-calls`` setting as catalogue entries (AIO109)."""
-    return {name: ("AIO109", hint, "to_thread") for name, hint in settings.blocking_calls.items()}
-
-
-def blocking_entry(
-    call: cst.Call, name: Optional[str], user: Dict[str, Entry], unknown_receiver: bool = False
-) -> Optional[Tuple[str, Entry]]:
-    """What a call blocks on, if anything: the user's table, the catalogue, then method names
-    (``loop.run_until_complete``) on receivers whose type is unknown."""
-    if name is not None:
-        entry = lookup(user, name) if user else None
-        if entry is None:
-            entry = lookup(BLOCKING_CALLS, name)
-        if entry is not None:
-            return name, entry
-        if not name.startswith("builtins.") and not unknown_receiver:
-            return None
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in BLOCKING_METHOD_NAMES:
-        return BLOCKING_METHOD_NAMES[func.attr.value]
-    return None
 
 
 # Keyword arguments of thread primitives that make the call return at once.
@@ -107,7 +70,7 @@ class BlockingCalls(Check):
         super().__init__(settings)
         self.user = user_table(settings)
 
-    def resolve(self, call: cst.Call, ctx: Context) -> Optional[Tuple[str, Entry]]:
+    def resolve(self, call: cst.Call, ctx: Context) -> Optional[Blocking]:
         func = call.func
         unknown = isinstance(func, cst.Attribute) and ctx.unknown_attribute(func.value)
         return blocking_entry(call, ctx.callee(call), self.user, unknown)
@@ -118,13 +81,13 @@ class BlockingCalls(Check):
         found = self.resolve(node, ctx)
         if found is None:
             return
-        name, (code, suggestion, fix_kind) = found
+        code = found.code
         if code == "AIO107" and non_blocking(node):
             return
-        message = f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}"
+        message = f"`{display_name(found.callee)}` {_WHAT[code]}; use {found.suggestion}"
         if fixes._is_with_item(ctx, node) and code == "AIO103":
             message += "; move the whole `with` block into a function run with `await asyncio.to_thread(...)`"
-        ctx.report(node, code, message, _FIXES[fix_kind](node, ctx) if fix_kind else None)
+        ctx.report(node, code, message, _FIXES[found.fix](node, ctx) if found.fix else None)
 
     def visit_With(self, node: cst.With, ctx: Context) -> None:
         if not ctx.in_async or node.asynchronous is not None:

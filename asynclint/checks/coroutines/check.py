@@ -1,4 +1,7 @@
-"""AIO200, AIO201, AIO202: coroutines created and dropped, tested for truth, or never awaiting."""
+"""AIO200, AIO201, AIO202: the check and its fix.
+
+AIO200 and AIO202 are deferred here and confirmed (with their messages) by the package.
+"""
 from __future__ import annotations
 
 import fnmatch
