@@ -4,12 +4,13 @@ Pure data. The blocking-call check looks callees up here after resolving them th
 imports; adding a blocking API means adding a row, never code.
 
 Names are fully qualified. ``X.method`` also matches a method called on an instance of
-``X`` (the resolver gives ``X(...)`` the name ``X``), and a trailing ``.*`` matches every
-attribute below the prefix.
+``X`` (the resolver gives ``X(...)`` the name ``X``, or the type in RETURNS), and a trailing
+``.*`` matches every attribute below the prefix. A queue created without a size has its own
+name, ``queue.Queue(maxsize=0)`` (see UNBOUNDED_WITHOUT), so that its ``put`` is left out.
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Iterable, Tuple
 
 # Fix kinds the fixer understands: "sleep" (await asyncio.sleep), "to_thread"
 # (await asyncio.to_thread(f, ...)), "await_argument" (await the coroutine argument),
@@ -25,8 +26,13 @@ _INPUT = _TO_THREAD + " or an async stream reader"
 _LOCK = "an asyncio primitive (asyncio.Lock, asyncio.Event, asyncio.Queue, ...) or asyncio.wrap_future"
 
 
+def _table(rows: Iterable[Tuple[str, str]], code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
+    """One entry for every ``prefix.name`` of (prefix, "name name ...") rows."""
+    return {f"{prefix}.{name}": (code, suggestion, fix) for prefix, names in rows for name in names.split()}
+
+
 def _many(prefix: str, names: str, code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
-    return {f"{prefix}.{name}": (code, suggestion, fix) for name in names.split()}
+    return _table([(prefix, names)], code, suggestion, fix)
 
 
 def _each(names: str, code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
@@ -37,19 +43,31 @@ def _each(names: str, code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
 _HTTP_VERBS = "get post put patch delete head options request"
 # Every method of urllib3's pool classes that sends a request, under both of each class's
 # names (an annotation `pool: HTTPConnectionPool` keeps the name it was imported by).
-_URLLIB3_POOLS = tuple(
-    f"urllib3.{module}{kind}"
-    for module, kinds in (("poolmanager.", "PoolManager ProxyManager"), ("connectionpool.", "HTTPConnectionPool HTTPSConnectionPool"))
-    for module in ("", module)
-    for kind in kinds.split()
-)
+_URLLIB3_POOLS = (
+    "urllib3.PoolManager urllib3.ProxyManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool"
+    " urllib3.poolmanager.PoolManager urllib3.poolmanager.ProxyManager"
+    " urllib3.connectionpool.HTTPConnectionPool urllib3.connectionpool.HTTPSConnectionPool"
+).split()
 _URLLIB3_SENDS = "request request_encode_url request_encode_body urlopen"
-# httpx2 is the maintained fork of httpx, with the same API.
-_HTTPX = ("httpx", "httpx2")
+
+
+def _httpx(module: str) -> Dict[str, Entry]:
+    """httpx and httpx2, its maintained fork, have the same sync API."""
+    rows = [(module, _HTTP_VERBS + " stream"), (module + ".Client", _HTTP_VERBS + " send stream")]
+    return _table(rows, "AIO101", f"{module}.AsyncClient or {_TO_THREAD}", "to_thread")
+
+
 # The queue classes whose put() waits when a maximum size is set. Called with no maxsize
 # (or a literal 0 or less) they are unbounded: the resolver names that instance
 # "queue.Queue(maxsize=0)" (UNBOUNDED_WITHOUT), whose put() never waits.
 _QUEUES = ("Queue", "LifoQueue", "PriorityQueue")
+
+
+def _queue(kind: str) -> Dict[str, Entry]:
+    rows = [(f"queue.{kind}", "get put join"), (f"queue.{kind}(maxsize=0)", "get join")]
+    return _table(rows, "AIO107", f"asyncio.{kind}", "")
+
+
 _CERTIFICATES = "await asyncio.to_thread(...) once, and reuse the context"
 _IMPORT = "an import at module level or " + _TO_THREAD
 
@@ -69,13 +87,9 @@ BLOCKING_CALLS: Dict[str, Entry] = {
         _HTTP,
         "to_thread",
     ),
-    **{name: entry for pool in _URLLIB3_POOLS for name, entry in _many(pool, _URLLIB3_SENDS, "AIO101", _HTTP, "to_thread").items()},
-    **{
-        name: entry
-        for module in _HTTPX
-        for prefix, names in ((module, _HTTP_VERBS + " stream"), (module + ".Client", _HTTP_VERBS + " send stream"))
-        for name, entry in _many(prefix, names, "AIO101", f"{module}.AsyncClient or {_TO_THREAD}", "to_thread").items()
-    },
+    **_table([(pool, _URLLIB3_SENDS) for pool in _URLLIB3_POOLS], "AIO101", _HTTP, "to_thread"),
+    **_httpx("httpx"),
+    **_httpx("httpx2"),
     **_many("http.client.HTTPConnection", "request getresponse connect", "AIO101", _HTTP, "to_thread"),
     **_many("http.client.HTTPSConnection", "request getresponse connect", "AIO101", _HTTP, "to_thread"),
     "socket.create_connection": ("AIO101", "asyncio.open_connection(...) or loop.getaddrinfo", "to_thread"),
@@ -173,12 +187,9 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("threading.Event", "wait", "AIO107", _LOCK, ""),
     **_many("threading.Thread", "join", "AIO107", _LOCK, ""),
     **_many("threading.Barrier", "wait", "AIO107", _LOCK, ""),
-    **{
-        name: entry
-        for kind in _QUEUES
-        for prefix, names in ((f"queue.{kind}", "get put join"), (f"queue.{kind}(maxsize=0)", "get join"))
-        for name, entry in _many(prefix, names, "AIO107", f"asyncio.{kind}", "").items()
-    },
+    **_queue("Queue"),
+    **_queue("LifoQueue"),
+    **_queue("PriorityQueue"),
     # SimpleQueue is unbounded: put() never waits, only get() does.
     "queue.SimpleQueue.get": ("AIO107", "asyncio.Queue", ""),
     "concurrent.futures.Future.result": ("AIO107", "await asyncio.wrap_future(future)", ""),
