@@ -127,3 +127,24 @@ async def start(loop: asyncio.AbstractEventLoop):
 def test_annotated_assignment_of_a_task_never_used_is_aio301(tmp_path: Path) -> None:
     found = findings(tmp_path, ANNOTATED_TASK, select="AIO301")
     assert [(line, code) for line, code, _ in found] == [(9, "AIO301")]
+
+
+ARCHIVES = """\
+import io
+import tarfile
+import zipfile
+
+
+async def pack(name, payload):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", payload)
+    tarfile.open(fileobj=io.BytesIO(payload))
+    zipfile.ZipFile(name)
+    tarfile.open(name, "r:gz")
+"""
+
+
+def test_an_archive_is_file_io_unless_it_is_opened_on_a_buffer_in_memory(tmp_path: Path) -> None:
+    found = findings(tmp_path, ARCHIVES, select="AIO103")
+    assert [line for line, _, _ in found] == [11, 12]

@@ -272,5 +272,14 @@ RETURNS: Dict[str, str] = {
 # any other size, a computed one included, leaves the class name, whose put() can wait.
 UNBOUNDED_WITHOUT: Dict[str, Tuple[str, int]] = {f"queue.{kind}": ("maxsize", 0) for kind in _QUEUES}
 
+# An archive opened on a buffer in memory reads no file: the parameter that can be an open
+# file object instead of a name, as (keyword, position), and the types that are such buffers.
+FILE_OBJECT_ARGUMENTS: Dict[str, Tuple[str, int]] = {
+    "zipfile.ZipFile": ("file", 0),
+    "tarfile.open": ("fileobj", 2),
+    "tarfile.TarFile.open": ("fileobj", 2),
+}
+IN_MEMORY_FILES = frozenset({"io.BytesIO", "io.StringIO"})
+
 # Types whose `/` operator gives the same type back.
 DIVISION_PRESERVES = frozenset({"pathlib.Path"})

@@ -6,8 +6,10 @@ from typing import Callable, Dict, Optional, Tuple
 import libcst as cst
 
 from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_CONTEXT_MANAGERS, BLOCKING_METHOD_NAMES, Entry
+from asynclint.apis.blocking_calls import FILE_OBJECT_ARGUMENTS, IN_MEMORY_FILES
 from asynclint.fixes import builders as fixes
 from asynclint.engine.contract import Check, Fix
+from asynclint.engine.resolver import argument
 from asynclint.engine.walker import Context
 from asynclint.project.link import display_name
 
@@ -82,6 +84,16 @@ def non_blocking(call: cst.Call) -> bool:
     return False
 
 
+def in_memory(call: cst.Call, name: str, ctx: Context) -> bool:
+    """``zipfile.ZipFile(io.BytesIO(data))``, ``tarfile.open(fileobj=buffer)``: an archive in memory
+    reads no file, though the same call on a name does."""
+    where = FILE_OBJECT_ARGUMENTS.get(name)
+    if where is None:
+        return False
+    value = argument(call, *where)
+    return value is not None and value is not call and ctx.value(value) in IN_MEMORY_FILES
+
+
 def _literal(expr: cst.BaseExpression) -> object:
     if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
         return expr.value == "True"
@@ -119,7 +131,7 @@ class BlockingCalls(Check):
         if found is None:
             return
         name, (code, suggestion, fix_kind) = found
-        if code == "AIO107" and non_blocking(node):
+        if (code == "AIO107" and non_blocking(node)) or in_memory(node, name, ctx):
             return
         message = f"`{display_name(name)}` {_WHAT[code]}; use {suggestion}"
         if fixes._is_with_item(ctx, node) and code == "AIO103":

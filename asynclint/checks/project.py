@@ -10,7 +10,7 @@ from typing import List
 import libcst as cst
 
 from asynclint.engine.contract import Check
-from asynclint.checks.blocking import blocking_entry, user_table
+from asynclint.checks.blocking import blocking_entry, in_memory, user_table
 from asynclint.engine.walker import Context
 from asynclint.project.facts import FunctionFacts
 
@@ -55,7 +55,7 @@ class ProjectFacts(Check):
         name = ctx.callee(node)
         found = blocking_entry(node, name, self.user)
         if found is not None:
-            if not frame.is_async and facts.blocking is None:
+            if not frame.is_async and facts.blocking is None and not in_memory(node, found[0], ctx):
                 ctx.sites.append((node, facts, found[0], found[1][0]))
             return
         if name is None or name.startswith("builtins."):

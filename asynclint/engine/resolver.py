@@ -251,18 +251,25 @@ class Resolver:
             scope.memo.clear()
 
 
+def argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
+    """The value passed for a parameter, by keyword or position; ``call`` itself when a ``*args``
+    or ``**kwargs`` before it hides which one it is, None when it is left out."""
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return call
+        if (arg.keyword.value if arg.keyword is not None else index) in (keyword, position):
+            return arg.value
+    return None
+
+
 def _unbounded(call: cst.Call, keyword: str, position: int) -> bool:
     """Whether the size argument is left out or a literal 0 or less (``queue.Queue()``, ``Queue(0)``,
     ``Queue(maxsize=-1)``): then put() never waits. Anything else may bound the queue."""
-    for index, arg in enumerate(call.args):
-        if arg.star:
-            return False
-        if (arg.keyword.value if arg.keyword is not None else index) in (keyword, position):
-            value = arg.value
-            if value.__class__ is cst.UnaryOperation and value.operator.__class__ is cst.Minus:
-                value = value.expression
-            return value.__class__ is cst.Integer and (value.value.strip("0") == "" or arg.value is not value)
-    return True
+    size = argument(call, keyword, position)
+    if size is None:
+        return True
+    value = size.expression if size.__class__ is cst.UnaryOperation and size.operator.__class__ is cst.Minus else size
+    return value.__class__ is cst.Integer and (value.value.strip("0") == "" or value is not size)
 
 
 def dotted(node: Optional[cst.BaseExpression]) -> Optional[str]:
