@@ -271,8 +271,9 @@ def _blocking_calls(value: Any) -> Dict[str, str]:
     if not isinstance(value, dict):
         raise _Invalid(f"expected a table of callable = suggestion, got {_got(value)}")
     for name, suggestion in value.items():
-        if not _is_dotted(name, 2):
-            raise _Invalid("key must be a fully qualified dotted name such as 'mylib.client.fetch'",
+        # "mylib.*" is a prefix: it matches every attribute below mylib (see rules/AIO109.md).
+        if not (_is_dotted(name, 2) or (name.endswith(".*") and _is_dotted(name[:-2], 1))):
+            raise _Invalid("key must be a fully qualified dotted name such as 'mylib.client.fetch' or 'mylib.*'",
                            "." + _quoted(name))
         if not isinstance(suggestion, str):
             raise _Invalid(f"expected a suggestion string, got {_got(suggestion)}", "." + _quoted(name))

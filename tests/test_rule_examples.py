@@ -271,7 +271,7 @@ EXAMPLES["AIO106"] = Examples(
         import redis
 
         async def f(url):
-            redis.Redis()  # error: AIO106
+            redis.Redis().incr("hits")  # error: AIO106
             client = redis.from_url(url)
             client.get("key")  # error: AIO106
         """,

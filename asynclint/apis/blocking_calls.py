@@ -4,12 +4,13 @@ Pure data. The blocking-call check looks callees up here after resolving them th
 imports; adding a blocking API means adding a row, never code.
 
 Names are fully qualified. ``X.method`` also matches a method called on an instance of
-``X`` (the resolver gives ``X(...)`` the name ``X``), and a trailing ``.*`` matches every
-attribute below the prefix.
+``X`` (the resolver gives ``X(...)`` the name ``X``, or the type in RETURNS), and a trailing
+``.*`` matches every attribute below the prefix. A queue created without a size has its own
+name, ``queue.Queue(maxsize=0)`` (see UNBOUNDED_WITHOUT), so that its ``put`` is left out.
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Iterable, Tuple
 
 # Fix kinds the fixer understands: "sleep" (await asyncio.sleep), "to_thread"
 # (await asyncio.to_thread(f, ...)), "await_argument" (await the coroutine argument),
@@ -25,11 +26,51 @@ _INPUT = _TO_THREAD + " or an async stream reader"
 _LOCK = "an asyncio primitive (asyncio.Lock, asyncio.Event, asyncio.Queue, ...) or asyncio.wrap_future"
 
 
+def _table(rows: Iterable[Tuple[str, str]], code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
+    """One entry for every ``prefix.name`` of (prefix, "name name ...") rows."""
+    return {f"{prefix}.{name}": (code, suggestion, fix) for prefix, names in rows for name in names.split()}
+
+
 def _many(prefix: str, names: str, code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
-    return {f"{prefix}.{name}": (code, suggestion, fix) for name in names.split()}
+    return _table([(prefix, names)], code, suggestion, fix)
+
+
+def _each(names: str, code: str, suggestion: str, fix: str) -> Dict[str, Entry]:
+    """One entry for several fully qualified names, so a shared entry is written once."""
+    return {name: (code, suggestion, fix) for name in names.split()}
 
 
 _HTTP_VERBS = "get post put patch delete head options request"
+# Every method of urllib3's pool classes that sends a request, under both of each class's
+# names (an annotation `pool: HTTPConnectionPool` keeps the name it was imported by).
+_URLLIB3_POOLS = (
+    "urllib3.PoolManager urllib3.ProxyManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool"
+    " urllib3.poolmanager.PoolManager urllib3.poolmanager.ProxyManager"
+    " urllib3.connectionpool.HTTPConnectionPool urllib3.connectionpool.HTTPSConnectionPool"
+).split()
+_URLLIB3_SENDS = "request request_encode_url request_encode_body urlopen"
+
+
+def _httpx(module: str) -> Dict[str, Entry]:
+    """httpx and httpx2, its maintained fork, have the same sync API."""
+    rows = [(module, _HTTP_VERBS + " stream"), (module + ".Client", _HTTP_VERBS + " send stream")]
+    return _table(rows, "AIO101", f"{module}.AsyncClient or {_TO_THREAD}", "to_thread")
+
+
+# The queue classes whose put() waits when a maximum size is set. Called with no maxsize
+# (or a literal 0 or less) they are unbounded: the resolver names that instance
+# "queue.Queue(maxsize=0)" (UNBOUNDED_WITHOUT), whose put() never waits.
+_QUEUES = ("Queue", "LifoQueue", "PriorityQueue")
+
+
+def _queue(kind: str) -> Dict[str, Entry]:
+    rows = [(f"queue.{kind}", "get put join"), (f"queue.{kind}(maxsize=0)", "get join")]
+    return _table(rows, "AIO107", f"asyncio.{kind}", "")
+
+
+_CERTIFICATES = "await asyncio.to_thread(...) once, and reuse the context"
+_IMPORT = "an import at module level or " + _TO_THREAD
+
 
 BLOCKING_CALLS: Dict[str, Entry] = {
     # AIO100: sleeping
@@ -39,18 +80,16 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("requests.Session", _HTTP_VERBS + " send", "AIO101", _HTTP, "to_thread"),
     **_many("requests.sessions.Session", _HTTP_VERBS + " send", "AIO101", _HTTP, "to_thread"),
     **_many("requests.api", _HTTP_VERBS, "AIO101", _HTTP, "to_thread"),
-    "urllib.request.urlopen": ("AIO101", _HTTP, "to_thread"),
-    "urllib.request.urlretrieve": ("AIO101", _HTTP, "to_thread"),
-    "urllib.request.OpenerDirector.open": ("AIO101", _HTTP, "to_thread"),
-    "urllib.request.build_opener.open": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.request": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.PoolManager.request": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.PoolManager.urlopen": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.poolmanager.PoolManager.request": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.HTTPConnectionPool.request": ("AIO101", _HTTP, "to_thread"),
-    "urllib3.HTTPSConnectionPool.request": ("AIO101", _HTTP, "to_thread"),
-    **_many("httpx", _HTTP_VERBS + " stream", "AIO101", "httpx.AsyncClient or " + _TO_THREAD, "to_thread"),
-    **_many("httpx.Client", _HTTP_VERBS + " send stream", "AIO101", "httpx.AsyncClient or " + _TO_THREAD, "to_thread"),
+    **_each(
+        "urllib.request.urlopen urllib.request.urlretrieve urllib.request.OpenerDirector.open"
+        " urllib.request.build_opener.open urllib3.request",
+        "AIO101",
+        _HTTP,
+        "to_thread",
+    ),
+    **_table([(pool, _URLLIB3_SENDS) for pool in _URLLIB3_POOLS], "AIO101", _HTTP, "to_thread"),
+    **_httpx("httpx"),
+    **_httpx("httpx2"),
     **_many("http.client.HTTPConnection", "request getresponse connect", "AIO101", _HTTP, "to_thread"),
     **_many("http.client.HTTPSConnection", "request getresponse connect", "AIO101", _HTTP, "to_thread"),
     "socket.create_connection": ("AIO101", "asyncio.open_connection(...) or loop.getaddrinfo", "to_thread"),
@@ -58,14 +97,8 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     "socket.gethostbyname": ("AIO101", "await loop.getaddrinfo(...)", "to_thread"),
     "socket.gethostbyname_ex": ("AIO101", "await loop.getaddrinfo(...)", "to_thread"),
     "socket.gethostbyaddr": ("AIO101", "await loop.getnameinfo(...)", "to_thread"),
-    "smtplib.SMTP": ("AIO101", "aiosmtplib or " + _TO_THREAD, "to_thread"),
-    "smtplib.SMTP_SSL": ("AIO101", "aiosmtplib or " + _TO_THREAD, "to_thread"),
-    "smtplib.SMTP.*": ("AIO101", "aiosmtplib or " + _TO_THREAD, "to_thread"),
-    "smtplib.SMTP_SSL.*": ("AIO101", "aiosmtplib or " + _TO_THREAD, "to_thread"),
-    "ftplib.FTP": ("AIO101", "aioftp or " + _TO_THREAD, "to_thread"),
-    "ftplib.FTP_TLS": ("AIO101", "aioftp or " + _TO_THREAD, "to_thread"),
-    "ftplib.FTP.*": ("AIO101", "aioftp or " + _TO_THREAD, "to_thread"),
-    "ftplib.FTP_TLS.*": ("AIO101", "aioftp or " + _TO_THREAD, "to_thread"),
+    **_each("smtplib.SMTP smtplib.SMTP_SSL smtplib.SMTP.* smtplib.SMTP_SSL.*", "AIO101", "aiosmtplib or " + _TO_THREAD, "to_thread"),
+    **_each("ftplib.FTP ftplib.FTP_TLS ftplib.FTP.* ftplib.FTP_TLS.*", "AIO101", "aioftp or " + _TO_THREAD, "to_thread"),
     # AIO102: processes. Popen and the os.* family get no automatic fix: their results are
     # handles or need the child, and moving them to a thread alone is rarely right.
     **_many("subprocess", "run call check_call check_output getoutput getstatusoutput", "AIO102", _PROC, "to_thread"),
@@ -75,14 +108,38 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("os", "spawnl spawnle spawnlp spawnlpe spawnv spawnve spawnvp spawnvpe", "AIO102", _PROC, ""),
     **_many("os", "posix_spawn posix_spawnp", "AIO102", _PROC, ""),
     **_many("os", "wait wait3 wait4 waitid waitpid", "AIO102", _PROC, ""),
-    # AIO103: file I/O. open() returns a handle whose reads block too, so moving the call
-    # alone would not help: no automatic fix; one-shot calls are fixed.
-    "builtins.open": ("AIO103", _FILE, ""),
-    "io.open": ("AIO103", _FILE, ""),
-    "os.fdopen": ("AIO103", _FILE, ""),
-    **_many("pathlib.Path", "open", "AIO103", _FILE, ""),
+    # AIO103: file I/O. Calls that return an open file (open(), a temporary file, an
+    # archive) get no automatic fix: its reads block too, so moving the call alone would
+    # not help. One-shot calls are fixed.
+    **_each(
+        "builtins.open io.open io.open_code os.fdopen pathlib.Path.open zipfile.ZipFile tarfile.open tarfile.TarFile.open"
+        " tempfile.TemporaryFile tempfile.NamedTemporaryFile",
+        "AIO103",
+        _FILE,
+        "",
+    ),
     **_many("pathlib.Path", "read_text read_bytes write_text write_bytes", "AIO103", _FILE, "to_thread"),
     **_many("shutil", "copy copy2 copyfile copyfileobj copymode copystat copytree move rmtree", "AIO103", _FILE, "to_thread"),
+    "tempfile.mkstemp": ("AIO103", _TO_THREAD, "to_thread"),
+    # Certificates, the tz database, translations, MIME tables and installed packages'
+    # metadata are files read on the call.
+    **_each(
+        "ssl.create_default_context ssl.SSLContext.load_verify_locations ssl.SSLContext.load_default_certs"
+        " ssl.SSLContext.load_cert_chain ssl.SSLContext.set_default_verify_paths",
+        "AIO103",
+        _CERTIFICATES,
+        "to_thread",
+    ),
+    **_each("zoneinfo.ZoneInfo zoneinfo.ZoneInfo.no_cache", "AIO103", "the zone created once, at import, or " + _TO_THREAD, "to_thread"),
+    **_each("gettext.translation gettext.install mimetypes.init", "AIO103", _TO_THREAD + " once, at start-up", "to_thread"),
+    "importlib.import_module": ("AIO103", _IMPORT, "to_thread"),
+    **_many(
+        "importlib.metadata",
+        "version metadata distribution distributions entry_points files requires",
+        "AIO103",
+        _TO_THREAD + " once, at start-up",
+        "to_thread",
+    ),
     # AIO104: filesystem metadata
     **_many(
         "os.path",
@@ -99,32 +156,27 @@ BLOCKING_CALLS: Dict[str, Entry] = {
         "to_thread",
     ),
     **_many("glob", "glob iglob", "AIO104", _FS, "to_thread"),
+    # Path.expanduser reads the password database when HOME is not set or for "~user".
     **_many(
         "pathlib.Path",
-        "exists is_file is_dir stat lstat mkdir unlink rmdir rename replace touch iterdir glob rglob",
+        "exists is_file is_dir is_symlink stat lstat mkdir unlink rmdir rename replace touch iterdir glob rglob"
+        " resolve samefile owner group chmod symlink_to hardlink_to readlink expanduser",
         "AIO104",
         _FS,
         "to_thread",
     ),
+    "tempfile.mkdtemp": ("AIO104", _FS, "to_thread"),
+    "tempfile.TemporaryDirectory": ("AIO104", _FS, ""),
     # AIO105: console input
-    "builtins.input": ("AIO105", _INPUT, "to_thread"),
-    "getpass.getpass": ("AIO105", _INPUT, "to_thread"),
-    "sys.stdin.read": ("AIO105", _INPUT, "to_thread"),
-    "sys.stdin.readline": ("AIO105", _INPUT, "to_thread"),
-    "sys.stdin.readlines": ("AIO105", _INPUT, "to_thread"),
-    # AIO106: sync database and cache clients
+    **_each("builtins.input getpass.getpass", "AIO105", _INPUT, "to_thread"),
+    **_many("sys.stdin", "read readline readlines", "AIO105", _INPUT, "to_thread"),
+    # AIO106: sync database and cache clients. Creating a redis client opens no connection
+    # (its pool connects on the first command), so only the commands are listed.
     "sqlite3.connect": ("AIO106", "aiosqlite", "to_thread"),
     "psycopg2.connect": ("AIO106", "asyncpg or psycopg's async API", "to_thread"),
-    "pymysql.connect": ("AIO106", "aiomysql or asyncmy", "to_thread"),
-    "MySQLdb.connect": ("AIO106", "aiomysql or asyncmy", "to_thread"),
-    "redis.Redis": ("AIO106", "redis.asyncio", "to_thread"),
-    "redis.StrictRedis": ("AIO106", "redis.asyncio", "to_thread"),
-    "redis.Redis.*": ("AIO106", "redis.asyncio", "to_thread"),
-    "redis.StrictRedis.*": ("AIO106", "redis.asyncio", "to_thread"),
-    "redis.client.Redis": ("AIO106", "redis.asyncio", "to_thread"),
-    "redis.client.Redis.*": ("AIO106", "redis.asyncio", "to_thread"),
-    "pymongo.MongoClient": ("AIO106", "motor or pymongo's AsyncMongoClient", "to_thread"),
-    "pymongo.MongoClient.*": ("AIO106", "motor or pymongo's AsyncMongoClient", "to_thread"),
+    **_each("pymysql.connect MySQLdb.connect", "AIO106", "aiomysql or asyncmy", "to_thread"),
+    **_each("redis.Redis.* redis.StrictRedis.* redis.client.Redis.*", "AIO106", "redis.asyncio", "to_thread"),
+    **_each("pymongo.MongoClient pymongo.MongoClient.*", "AIO106", "motor or pymongo's AsyncMongoClient", "to_thread"),
     # AIO107: blocking waits on thread primitives. Moving these to a thread alone would
     # change what they protect, so there is no automatic fix.
     **_many("threading.Lock", "acquire", "AIO107", _LOCK, ""),
@@ -135,9 +187,9 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     **_many("threading.Event", "wait", "AIO107", _LOCK, ""),
     **_many("threading.Thread", "join", "AIO107", _LOCK, ""),
     **_many("threading.Barrier", "wait", "AIO107", _LOCK, ""),
-    **_many("queue.Queue", "get put join", "AIO107", "asyncio.Queue", ""),
-    **_many("queue.LifoQueue", "get put join", "AIO107", "asyncio.LifoQueue", ""),
-    **_many("queue.PriorityQueue", "get put join", "AIO107", "asyncio.PriorityQueue", ""),
+    **_queue("Queue"),
+    **_queue("LifoQueue"),
+    **_queue("PriorityQueue"),
     # SimpleQueue is unbounded: put() never waits, only get() does.
     "queue.SimpleQueue.get": ("AIO107", "asyncio.Queue", ""),
     "concurrent.futures.Future.result": ("AIO107", "await asyncio.wrap_future(future)", ""),
@@ -201,7 +253,33 @@ RETURNS: Dict[str, str] = {
     "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    **dict.fromkeys(("urllib3.proxy_from_url", "urllib3.poolmanager.proxy_from_url"), "urllib3.ProxyManager"),
+    **dict.fromkeys(
+        (
+            "urllib3.connection_from_url",
+            "urllib3.connectionpool.connection_from_url",
+            "urllib3.PoolManager.connection_from_url",
+            "urllib3.PoolManager.connection_from_host",
+        ),
+        "urllib3.HTTPConnectionPool",
+    ),
+    "ssl.create_default_context": "ssl.SSLContext",
 }
+
+# Constructors that make an unbounded queue when called without their size argument, or
+# with a literal 0 or less: (keyword, position) of that argument. The resolver names such
+# an instance "<class>(maxsize=0)", whose put() never waits (only get() and join() do);
+# any other size, a computed one included, leaves the class name, whose put() can wait.
+UNBOUNDED_WITHOUT: Dict[str, Tuple[str, int]] = {f"queue.{kind}": ("maxsize", 0) for kind in _QUEUES}
+
+# An archive opened on a buffer in memory reads no file: the parameter that can be an open
+# file object instead of a name, as (keyword, position), and the types that are such buffers.
+FILE_OBJECT_ARGUMENTS: Dict[str, Tuple[str, int]] = {
+    "zipfile.ZipFile": ("file", 0),
+    "tarfile.open": ("fileobj", 2),
+    "tarfile.TarFile.open": ("fileobj", 2),
+}
+IN_MEMORY_FILES = frozenset({"io.BytesIO", "io.StringIO"})
 
 # Types whose `/` operator gives the same type back.
 DIVISION_PRESERVES = frozenset({"pathlib.Path"})

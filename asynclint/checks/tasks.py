@@ -63,10 +63,17 @@ class DroppedTasks(Check):
             )
 
     def leave_Assign(self, node: cst.Assign, ctx: Context) -> None:
-        value = node.value
-        if not isinstance(value, cst.Call) or len(node.targets) != 1:
+        if len(node.targets) == 1:
+            self._watch_task(node, node.targets[0].target, node.value, ctx)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign, ctx: Context) -> None:
+        """``task: asyncio.Task = loop.create_task(...)`` drops the task just the same."""
+        if node.value is not None:
+            self._watch_task(node, node.target, node.value, ctx)
+
+    def _watch_task(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression, ctx: Context) -> None:
+        if not isinstance(value, cst.Call):
             return
-        target = node.targets[0].target
         if not isinstance(target, cst.Name) or not isinstance(ctx.frame.node, cst.FunctionDef):
             return
         name = self.spawner(value, ctx)

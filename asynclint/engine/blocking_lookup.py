@@ -5,12 +5,16 @@ AIO100-AIO109 check ask the same question, so one lookup keeps their answers the
 """
 from __future__ import annotations
 
-from typing import Dict, NamedTuple, Optional
+from typing import TYPE_CHECKING, Dict, NamedTuple, Optional
 
 import libcst as cst
 
-from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_METHOD_NAMES, Entry
+from asynclint.apis.blocking_calls import BLOCKING_CALLS, BLOCKING_METHOD_NAMES, FILE_OBJECT_ARGUMENTS, IN_MEMORY_FILES, Entry
+from asynclint.engine.resolver import argument
 from asynclint.settings import Settings
+
+if TYPE_CHECKING:
+    from asynclint.engine.walker import Context
 
 
 class Blocking(NamedTuple):
@@ -59,3 +63,13 @@ def blocking_entry(
         shown, entry = BLOCKING_METHOD_NAMES[func.attr.value]
         return Blocking(shown, *entry)
     return None
+
+
+def in_memory(call: cst.Call, name: str, ctx: "Context") -> bool:
+    """``zipfile.ZipFile(io.BytesIO(data))``, ``tarfile.open(fileobj=buffer)``: an archive in memory
+    reads no file, though the same call on a name does."""
+    where = FILE_OBJECT_ARGUMENTS.get(name)
+    if where is None:
+        return False
+    value = argument(call, *where)
+    return value is not None and value is not call and ctx.value(value) in IN_MEMORY_FILES

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, List, NamedTuple, Optional
 
 import libcst as cst
 
-from asynclint.engine.blocking_lookup import blocking_entry, user_table
+from asynclint.engine.blocking_lookup import blocking_entry, in_memory, user_table
 from asynclint.project.facts import FunctionFacts
 from asynclint.settings import Settings
 
@@ -83,7 +83,7 @@ class FactCollector:
         name = ctx.callee(node)
         found = blocking_entry(node, name, self.user)
         if found is not None:
-            if not frame.is_async and facts.blocking is None:
+            if not frame.is_async and facts.blocking is None and not in_memory(node, found.callee, ctx):
                 ctx.sites.blocking.append(FirstBlockingCall(node, facts, found.callee, found.code))
             return
         if name is None or name.startswith("builtins."):

@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
 
 import libcst as cst
 
-from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS
+from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS, UNBOUNDED_WITHOUT
 from asynclint.project.facts import SUPER
 
 OPAQUE = None
@@ -124,6 +124,8 @@ class Resolver:
             name = self.callee(expr.func)
             if name == "builtins.super":
                 return self._super(expr)
+            if name in UNBOUNDED_WITHOUT and _unbounded(expr, *UNBOUNDED_WITHOUT[name]):
+                return f"{name}({UNBOUNDED_WITHOUT[name][0]}=0)"
             return None if name is None else RETURNS.get(name, name)
         if expr.__class__ is cst.Await:
             return None
@@ -247,6 +249,27 @@ class Resolver:
                 scope.globals.add(item.name.value)  # bound in an enclosing function, not here
                 scope.names.pop(item.name.value, None)
             scope.memo.clear()
+
+
+def argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
+    """The value passed for a parameter, by keyword or position; ``call`` itself when a ``*args``
+    or ``**kwargs`` before it hides which one it is, None when it is left out."""
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return call
+        if (arg.keyword.value if arg.keyword is not None else index) in (keyword, position):
+            return arg.value
+    return None
+
+
+def _unbounded(call: cst.Call, keyword: str, position: int) -> bool:
+    """Whether the size argument is left out or a literal 0 or less (``queue.Queue()``, ``Queue(0)``,
+    ``Queue(maxsize=-1)``): then put() never waits. Anything else may bound the queue."""
+    size = argument(call, keyword, position)
+    if size is None:
+        return True
+    value = size.expression if size.__class__ is cst.UnaryOperation and size.operator.__class__ is cst.Minus else size
+    return value.__class__ is cst.Integer and (value.value.strip("0") == "" or value is not size)
 
 
 def dotted(node: Optional[cst.BaseExpression]) -> Optional[str]:

@@ -7,7 +7,7 @@ import libcst as cst
 
 from asynclint.apis.blocking_calls import BLOCKING_CONTEXT_MANAGERS
 from asynclint.fixes import builders as fixes
-from asynclint.engine.blocking_lookup import Blocking, blocking_entry, user_table
+from asynclint.engine.blocking_lookup import Blocking, blocking_entry, in_memory, user_table
 from asynclint.engine.contract import Check, Fix
 from asynclint.engine.walker import Context
 from asynclint.checks.blocking import display_name
@@ -82,7 +82,7 @@ class BlockingCalls(Check):
         if found is None:
             return
         code = found.code
-        if code == "AIO107" and non_blocking(node):
+        if (code == "AIO107" and non_blocking(node)) or in_memory(node, found.callee, ctx):
             return
         message = f"`{display_name(found.callee)}` {_WHAT[code]}; use {found.suggestion}"
         if fixes._is_with_item(ctx, node) and code == "AIO103":
