@@ -32,7 +32,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
 
 from asynclint.run.pipe import Message, Task, read_frame, send_message
 
@@ -89,6 +89,13 @@ class Answer(NamedTuple):
     failure: Optional[Failure]
 
 
+class Event(NamedTuple):
+    """A message from a worker, forwarded by its reader thread; ``body`` None: it is gone."""
+
+    worker: "Worker"
+    body: Optional[bytes]
+
+
 class Queued(NamedTuple):
     """An item waiting for a worker or held by one, with its place in the caller's list."""
 
@@ -99,7 +106,7 @@ class Queued(NamedTuple):
 class Worker:
     """One child process, its pipes, and the tasks it holds (oldest first)."""
 
-    def __init__(self, budget: Budget, setup: Optional[Task], events: "queue.Queue[Tuple[Worker, Optional[bytes]]]") -> None:
+    def __init__(self, budget: Budget, setup: Optional[Task], events: "queue.Queue[Event]") -> None:
         self.budget = budget
         self.events = events
         self.errors: IO[bytes] = tempfile.TemporaryFile()
@@ -131,10 +138,10 @@ class Worker:
                 body = read_frame(stream)
                 if body is None:
                     break
-                self.events.put((self, body))
+                self.events.put(Event(self, body))
         except (OSError, ValueError):
             pass
-        self.events.put((self, None))
+        self.events.put(Event(self, None))
 
     def send(self, queued: Queued, task: Task) -> bool:
         """False if the worker is gone (its pipe is closed)."""
@@ -198,7 +205,7 @@ class Pool:
         self.jobs = max(1, jobs)
         self.budget = budget
         self.setup = setup
-        self.events: "queue.Queue[Tuple[Worker, Optional[bytes]]]" = queue.Queue()
+        self.events: "queue.Queue[Event]" = queue.Queue()
         self.workers: List[Worker] = []
 
     def map(self, task_of: Callable[[Any], Task], items: Sequence[Any]) -> Iterator[Outcome]:
