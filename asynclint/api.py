@@ -18,18 +18,11 @@ from asynclint.settings import Settings
 from asynclint.findings import Finding
 from asynclint.project.index import ProjectIndex
 from asynclint.run.discovery import SourceFile, discover
-from asynclint.run.runner import (
-    RunOptions,
-    RunResult,
-    analyze_text,
-    build_index,
-    check_text,
-    enabled_for,
-    finish,
-    options_for,
-    recheck,
-    run,
-)
+from asynclint.run.check_file import analyze_text, check_text
+from asynclint.run.link_phase import build_index, finish
+from asynclint.run.options import RunOptions, enabled_for, options_for
+from asynclint.run.results import RunResult
+from asynclint.run.runner import recheck, run
 
 if TYPE_CHECKING:  # fixing imports LibCST; only a run that fixes imports it
     from asynclint.fixes.apply import FixOutcome

@@ -106,3 +106,15 @@ def test_changed_option_in_pyproject_is_not_answered_from_the_cache(tmp_path: Pa
     assert findings(tmp_path) == []
     config.write_text("[tool.asynclint]\nallow-no-await = []\n")
     assert findings(tmp_path) == ["AIO201"]
+
+
+def test_the_engine_part_of_the_key_covers_every_rule_and_catalogue() -> None:
+    """An edited rule or catalogue in a development checkout (same version number) must not
+    reuse old results: the code hash reads the whole package, not only the cache's own folder."""
+    import asynclint
+    from asynclint.run.cache import engine_package
+
+    package = engine_package()
+    assert package == Path(asynclint.__file__).resolve().parent
+    hashed = {path.relative_to(package).as_posix() for path in package.rglob("*.py")}
+    assert {"apis/blocking_calls.py", "codes.py", "engine/walker.py", "checks/tasks.py"} <= hashed

@@ -21,7 +21,8 @@ from asynclint.codes import RULES  # noqa: E402
 from asynclint.config import Settings  # noqa: E402
 from asynclint.fixes.policy import FixPolicy  # noqa: E402
 from asynclint.fixes.apply import fix_text  # noqa: E402
-from asynclint.run.runner import analyze_text, build_index, check_text  # noqa: E402
+from asynclint.run.check_file import analyze_text, check_text  # noqa: E402
+from asynclint.run.link_phase import build_index
 
 EXAMPLES = int(os.environ.get("ASYNCLINT_FUZZ_EXAMPLES", "30"))
 ALL = frozenset(RULES)

@@ -15,13 +15,14 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from asynclint.run import runner
+from asynclint.run import analysis_phase, cached_results, check_file, incremental, runner
 from asynclint.run.cache import Cache
 from asynclint.config import load_settings
 from asynclint.project.dependencies import changed_keys, reading_any
 from asynclint.run.discovery import discover
 from asynclint.project.facts import FileFacts, FunctionFacts
-from asynclint.run.runner import RunResult, options_for
+from asynclint.run.options import options_for
+from asynclint.run.results import RunResult
 
 from test_cache import FAST, make_project
 
@@ -30,7 +31,7 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.analysed: List[str] = []
         self.decoded = 0
-        analyse, decode = runner._analyse, runner.decode_result
+        analyse, decode = analysis_phase.analyse, cached_results.decode_result
 
         def counting_analyse(files, *args, **kwargs):  # type: ignore[no-untyped-def]
             self.analysed += [source.display for source in files]
@@ -40,8 +41,11 @@ class Spy:
             self.decoded += 1
             return decode(*args, **kwargs)
 
-        monkeypatch.setattr(runner, "_analyse", counting_analyse)
-        monkeypatch.setattr(runner, "decode_result", counting_decode)
+        # Each module that analyses files or decodes cached entries, by the name it uses.
+        for module in (runner, incremental):
+            monkeypatch.setattr(module, "analyse", counting_analyse)
+        for module in (cached_results, incremental):
+            monkeypatch.setattr(module, "decode_result", counting_decode)
 
     def reset(self) -> None:
         self.analysed, self.decoded = [], 0
@@ -150,7 +154,7 @@ def test_a_module_that_gains_its_first_function_reaches_the_files_that_looked_fo
 def cache_of(root: Path) -> Cache:
     """The run's cache, to read and rewrite its parts as authentic (signed) files."""
     settings = load_settings(start=root)
-    cache = runner._open_cache(settings, dataclasses.replace(options_for(settings, 1), cache=True))
+    cache = cached_results.open_run_cache(settings, dataclasses.replace(options_for(settings, 1), cache=True))
     assert cache is not None
     return cache
 
@@ -217,7 +221,7 @@ def _results_of(root: Path) -> list:
     settings = Settings(project_root=root)
     enabled = enabled_codes(["ALL"], (), ())
     files = discover([str(root)], settings)
-    return [runner.check_source(source, settings, enabled) for source in files]
+    return [check_file.check_source(source, settings, enabled) for source in files]
 
 
 def _link_both_ways(results: list) -> tuple:

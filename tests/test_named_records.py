@@ -12,7 +12,7 @@ from asynclint.engine.fact_collection import FactCollector
 from asynclint.engine.resolver import Resolver
 from asynclint.engine.walker import Context, Walker
 from asynclint.project.index import ProjectIndex
-from asynclint.run.runner import analyze_text
+from asynclint.run.check_file import analyze_text
 
 SOURCE = "import time\n\n\ndef inner():\n    time.sleep(1)\n\n\ndef outer():\n    inner()\n"
 

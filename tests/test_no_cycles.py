@@ -15,7 +15,7 @@ import pytest
 
 from asynclint.codes import RULES
 from asynclint.config import Settings
-from asynclint.run.runner import analyze_text
+from asynclint.run.check_file import analyze_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

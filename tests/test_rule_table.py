@@ -21,7 +21,7 @@ from asynclint.codes import FILE_ERROR_CODES, RULES, load
 from asynclint.checks.registry import ALL_CHECKS, checks_for
 from asynclint.config import Settings
 from asynclint.engine.contract import Check
-from asynclint.run.runner import analyze_text
+from asynclint.run.check_file import analyze_text
 from conftest import run_cli
 
 

@@ -190,7 +190,7 @@ def test_deep_and_rewritten_files_leave_no_cyclic_garbage(tmp_path: Path) -> Non
     """The deep retry's thread and the rewritten parse free their trees by reference counting."""
     from asynclint.codes import RULES
     from asynclint.config import Settings
-    from asynclint.run.runner import analyze_text
+    from asynclint.run.check_file import analyze_text
 
     for name, source in (("chain.py", and_chain(3000)), ("targets.py", PARENTHESISED)):
         path = tmp_path / name

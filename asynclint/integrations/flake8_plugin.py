@@ -39,7 +39,7 @@ from asynclint.api import check_source
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, load_settings
 from asynclint.findings import Finding
-from asynclint.run.runner import budget_of, failure_finding
+from asynclint.run.analysis_phase import budget_of, failure_finding
 from asynclint.run.workers import Budget, Pool
 
 # Every code the engine can emit in a flake8 run; flake8's own selection filters them.

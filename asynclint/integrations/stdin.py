@@ -16,7 +16,7 @@ from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.findings import Finding
 from asynclint.fixes.editor import FixFailed
 from asynclint.fixes.policy import FixPolicy
-from asynclint.run.runner import budget_of, failure_finding
+from asynclint.run.analysis_phase import budget_of, failure_finding
 from asynclint.run.workers import run_isolated
 from asynclint.settings import Settings
 

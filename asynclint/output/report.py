@@ -7,7 +7,7 @@ from typing import Callable, List, Optional, TextIO
 from asynclint.findings import Finding
 from asynclint.fixes.policy import FixPolicy
 from asynclint.project.index import ProjectIndex
-from asynclint.run.runner import RunOptions
+from asynclint.run.options import RunOptions
 from asynclint.settings import Settings
 
 
@@ -45,7 +45,7 @@ class Reporter:
             from asynclint.output.sarif import write_sarif
             from asynclint.output.sarif_fixes import fix_provider
             from asynclint.run.discovery import SourceFile
-            from asynclint.run.runner import enabled_for
+            from asynclint.run.options import enabled_for
 
             codes_for = enabled_for(settings, options)
             provider = fix_provider(read_text, source_path, settings,

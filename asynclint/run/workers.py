@@ -14,8 +14,10 @@ alone, whatever the caller (a serial or parallel run, standard input, the flake8
   in daemonic pool processes, which ``multiprocessing`` forbids to have children. A worker's
   standard error goes to a temporary file, so a native crash (a Rust panic or backtrace) never
   reaches the user's terminal; its tail only tells an allocation failure from a crash.
-* Messages are pickles over the worker's standard input and output: both ends are this
-  package, in processes it started.
+* Messages are pickles over the worker's standard input and output (``pipe``): both ends
+  are this package, in processes it started. What a worker runs is in ``worker_main``.
+
+This module is the parent's side: the pool, each worker's budget, and why a worker died.
 """
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ import json
 import os
 import pickle
 import queue
-import struct
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
+
+from asynclint.run.pipe import Message, Task, read_frame, send_message
 
 try:
     import resource
@@ -41,14 +44,13 @@ except ImportError:  # Windows: no address-space limit, the time budget still ap
 # Tasks a worker holds at once: the one it works on and the next, so it never waits for
 # the parent between files; a death is still the first one's.
 _IN_FLIGHT = 2
-_HEADER = struct.Struct("!Q")
 # How long a worker may take to start (interpreter, LibCST import) before the run gives up.
 _START_SECONDS = 120.0
 # What an allocation failure leaves on a worker's standard error: Rust's abort message,
 # or a MemoryError that escaped while the worker was not running a task.
 _OUT_OF_MEMORY = (b"memory allocation of", b"MemoryError", b"Cannot allocate memory", b"out of memory")
-
-Task = Tuple[Callable[..., Any], tuple]  # a module-level function and its arguments
+# The parent's sys.path, so the worker imports the same asynclint (and LibCST) as it does.
+_BOOT = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from asynclint.run.worker_main import serve; serve(int(sys.argv[2]))"
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,39 @@ class WorkerStartError(Exception):
     """A worker died before it could take any task: nothing any file did, so the run stops."""
 
 
-Outcome = Tuple[int, Any, Optional[Failure]]  # an item's index, its result or its failure
+class Outcome(NamedTuple):
+    """What became of one item: its result, or why there is none."""
+
+    index: int
+    result: Any
+    failure: Optional[Failure]
 
 
-# -- the parent's side ------------------------------------------------------------------------
+class Answer(NamedTuple):
+    """What became of a single task."""
+
+    result: Any
+    failure: Optional[Failure]
+
+
+class Event(NamedTuple):
+    """A message from a worker, forwarded by its reader thread; ``body`` None: it is gone."""
+
+    worker: "Worker"
+    body: Optional[bytes]
+
+
+class Queued(NamedTuple):
+    """An item waiting for a worker or held by one, with its place in the caller's list."""
+
+    index: int
+    item: Any
 
 
 class Worker:
     """One child process, its pipes, and the tasks it holds (oldest first)."""
 
-    def __init__(self, budget: Budget, setup: Optional[Task], events: "queue.Queue[Tuple[Worker, Optional[bytes]]]") -> None:
+    def __init__(self, budget: Budget, setup: Optional[Task], events: "queue.Queue[Event]") -> None:
         self.budget = budget
         self.events = events
         self.errors: IO[bytes] = tempfile.TemporaryFile()
@@ -94,13 +119,13 @@ class Worker:
         except OSError as error:
             self.errors.close()
             raise WorkerStartError(f"cannot start the analysis process: {error.strerror or error}") from None
-        self.held: Deque[Tuple[int, Any]] = deque()  # (index, item) of the tasks sent
+        self.held: Deque[Queued] = deque()  # the tasks sent
         self.ready = False
         self.since = time.monotonic()  # when its oldest task started (or it was started)
         self.retired = False
         threading.Thread(target=self._read, daemon=True).start()
         try:
-            _write(self.process.stdin, pickle.dumps(setup, pickle.HIGHEST_PROTOCOL))
+            send_message(self.process.stdin, setup)
         except (OSError, ValueError):
             pass  # it died already: its reader reports that
 
@@ -110,23 +135,23 @@ class Worker:
         assert stream is not None
         try:
             while True:
-                body = _read_frame(stream)
+                body = read_frame(stream)
                 if body is None:
                     break
-                self.events.put((self, body))
+                self.events.put(Event(self, body))
         except (OSError, ValueError):
             pass
-        self.events.put((self, None))
+        self.events.put(Event(self, None))
 
-    def send(self, index: int, item: Any, task: Task) -> bool:
+    def send(self, queued: Queued, task: Task) -> bool:
         """False if the worker is gone (its pipe is closed)."""
         try:
-            _write(self.process.stdin, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+            send_message(self.process.stdin, task)
         except (OSError, ValueError):
             return False
         if not self.held:
             self.since = time.monotonic()
-        self.held.append((index, item))
+        self.held.append(queued)
         return True
 
     def deadline(self) -> float:
@@ -180,13 +205,13 @@ class Pool:
         self.jobs = max(1, jobs)
         self.budget = budget
         self.setup = setup
-        self.events: "queue.Queue[Tuple[Worker, Optional[bytes]]]" = queue.Queue()
+        self.events: "queue.Queue[Event]" = queue.Queue()
         self.workers: List[Worker] = []
 
     def map(self, task_of: Callable[[Any], Task], items: Sequence[Any]) -> Iterator[Outcome]:
         """``(index, result, None)`` or ``(index, None, failure)`` for each item, as each
         finishes. Raises WorkerStartError if a worker cannot start at all."""
-        waiting: Deque[Tuple[int, Any]] = deque(enumerate(items))
+        waiting: Deque[Queued] = deque(Queued(index, item) for index, item in enumerate(items))
         remaining = len(items)
         while remaining:
             self._dispatch(waiting, task_of)
@@ -194,25 +219,25 @@ class Pool:
                 remaining -= 1
                 yield outcome
 
-    def call(self, function: Callable[..., Any], *args: Any) -> Tuple[Any, Optional[Failure]]:
+    def call(self, function: Callable[..., Any], *args: Any) -> Answer:
         """One task: ``(result, None)`` or ``(None, failure)``."""
-        for _, result, failure in self.map(lambda _: (function, args), [None]):
-            return result, failure
+        for _, result, failure in self.map(lambda _: Task(function, args), [None]):
+            return Answer(result, failure)
         raise AssertionError("unreachable: map yields once per item")
 
-    def _dispatch(self, waiting: Deque[Tuple[int, Any]], task_of: Callable[[Any], Task]) -> None:
+    def _dispatch(self, waiting: Deque[Queued], task_of: Callable[[Any], Task]) -> None:
         """Give each worker up to _IN_FLIGHT tasks, starting workers while there is work."""
         self.workers = [w for w in self.workers if not w.retired]
         while len(self.workers) < min(self.jobs, len(waiting) + sum(len(w.held) for w in self.workers)):
             self.workers.append(Worker(self.budget, self.setup, self.events))
         for worker in self.workers:
             while waiting and len(worker.held) < _IN_FLIGHT:
-                index, item = waiting.popleft()
-                if not worker.send(index, item, task_of(item)):
-                    waiting.appendleft((index, item))
+                queued = waiting.popleft()
+                if not worker.send(queued, task_of(queued.item)):
+                    waiting.appendleft(queued)
                     break
 
-    def _next_outcomes(self, waiting: Deque[Tuple[int, Any]]) -> List[Outcome]:
+    def _next_outcomes(self, waiting: Deque[Queued]) -> List[Outcome]:
         """Wait for the next message or the first deadline, and return what it settles."""
         first = min((w.deadline() for w in self.workers), default=float("inf"))
         try:
@@ -224,29 +249,29 @@ class Pool:
             return []  # a killed worker's last words
         if body is None:
             return self._died(worker, waiting)
-        message = pickle.loads(body)
+        message: Message = pickle.loads(body)
         worker.since = time.monotonic()
-        if message[0] == "ready":
+        if message.kind == "ready":
             worker.ready = True
             return []
-        if message[0] == "failed":  # its setup raised: no file's doing
+        if message.kind == "failed":  # its setup raised: no file's doing
             worker.stop(kill=True)
-            raise WorkerStartError(f"the analysis process did not start: {message[1]}")
-        index, _ = worker.held.popleft()
-        if message[0] == "ok":
-            return [(index, message[1], None)]
-        if message[0] == "memory":
-            return [(index, None, Failure("memory"))]
-        return [(index, None, Failure("error", message[1]))]
+            raise WorkerStartError(f"the analysis process did not start: {message.value}")
+        index = worker.held.popleft().index
+        if message.kind == "ok":
+            return [Outcome(index, message.value, None)]
+        if message.kind == "memory":
+            return [Outcome(index, None, Failure("memory"))]
+        return [Outcome(index, None, Failure("error", message.value))]
 
-    def _died(self, worker: Worker, waiting: Deque[Tuple[int, Any]]) -> List[Outcome]:
+    def _died(self, worker: Worker, waiting: Deque[Queued]) -> List[Outcome]:
         """The worker's oldest task killed it; the next one never started and goes back."""
         failure = worker.why_it_died()
         if not worker.ready:
             raise WorkerStartError(f"the analysis process did not start ({failure.detail}): {failure.last_words}")
         return _give_back(worker, waiting, failure)
 
-    def _expire(self, waiting: Deque[Tuple[int, Any]]) -> List[Outcome]:
+    def _expire(self, waiting: Deque[Queued]) -> List[Outcome]:
         out: List[Outcome] = []
         now = time.monotonic()
         for worker in self.workers:
@@ -273,16 +298,16 @@ class Pool:
         self.close(kill=kind is not None)
 
 
-def _give_back(worker: Worker, waiting: Deque[Tuple[int, Any]], failure: Failure) -> List[Outcome]:
+def _give_back(worker: Worker, waiting: Deque[Queued], failure: Failure) -> List[Outcome]:
     if not worker.held:
         return []
-    index, _ = worker.held.popleft()
+    index = worker.held.popleft().index
     waiting.extendleft(reversed(worker.held))
     worker.held.clear()
-    return [(index, None, failure)]
+    return [Outcome(index, None, failure)]
 
 
-def run_isolated(budget: Budget, function: Callable[..., Any], *args: Any) -> Tuple[Any, Optional[Failure]]:
+def run_isolated(budget: Budget, function: Callable[..., Any], *args: Any) -> Answer:
     """``function(*args)`` in a worker of its own, for a caller with a single task."""
     with Pool(1, budget) as pool:
         return pool.call(function, *args)
@@ -295,23 +320,6 @@ def effective_memory(budget: Budget) -> int:
         return 0
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     return budget.memory if soft == resource.RLIM_INFINITY else min(budget.memory, soft)
-
-
-def _write(stream: Optional[IO[bytes]], body: bytes) -> None:
-    if stream is None:
-        raise ValueError("no pipe")
-    stream.write(_HEADER.pack(len(body)) + body)
-    stream.flush()
-
-
-def _read_frame(stream: IO[bytes]) -> Optional[bytes]:
-    """The next message, or None at the end of the stream."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    (size,) = _HEADER.unpack(header)
-    body = stream.read(size)
-    return body if len(body) == size else None
 
 
 def _worker_environment() -> Dict[str, str]:
@@ -344,79 +352,3 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-# -- the worker's side ------------------------------------------------------------------------
-
-# The parent's sys.path, so the worker imports the same asynclint (and LibCST) as it does.
-_BOOT = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from asynclint.run.workers import serve; serve(int(sys.argv[2]))"
-
-
-def serve(memory: int) -> None:
-    """A worker's life: run the setup, then take tasks from standard input until it
-    closes, answering each on standard output. Stray output from a task cannot corrupt the
-    answers: the pipes move to private descriptors, the standard ones to the error file."""
-    tasks = os.fdopen(os.dup(0), "rb")
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(2, 1)
-    setup = _read_frame(tasks)  # read at once: the parent waits until it is written
-    _limit_memory(memory)
-    import asynclint.engine.analysis  # noqa: F401 (LibCST: loaded before the first file's clock starts)
-
-    try:
-        task = pickle.loads(setup) if setup is not None else None
-        if task is not None:
-            task[0](*task[1])
-    except Exception as error:
-        _write(answers, pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
-        return
-    _tune_collector()
-    _write(answers, pickle.dumps(("ready",)))
-    while True:
-        body = _read_frame(tasks)
-        if body is None:
-            return
-        _write(answers, _answer(body))
-
-
-def _answer(body: bytes) -> bytes:
-    """A task's outcome as a message; never raises, so the worker outlives its tasks."""
-    try:
-        function, args = pickle.loads(body)
-        return pickle.dumps(("ok", function(*args)), pickle.HIGHEST_PROTOCOL)
-    except MemoryError:
-        return pickle.dumps(("memory",))
-    except RecursionError:
-        return pickle.dumps(("error", "RecursionError"))
-    except Exception as error:
-        return pickle.dumps(("error", f"{type(error).__name__}: {error}"))
-
-
-def _limit_memory(memory: int) -> None:
-    if resource is None or memory <= 0:
-        return
-    try:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            memory = min(memory, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
-    except (ValueError, OSError):
-        pass
-
-
-# Cycle-collector thresholds for workers. Analysis leaves no reference cycles (a test holds
-# it to that), so a file's tree is freed by reference counting when it is done and
-# collections only ever rescan live trees. Rarer young collections and few full ones halve
-# what the collector costs a worker (2.5 s -> 1.2 s on Home Assistant); cycles that do
-# appear are still collected, only later.
-_WORKER_GC_THRESHOLDS = (2000, 10, 1000)
-
-
-def _tune_collector() -> None:
-    """What start-up left (modules, the settings) is moved out of the collector's sight:
-    every full collection would otherwise scan it again, and none of it becomes garbage."""
-    import gc
-
-    gc.freeze()
-    gc.set_threshold(*_WORKER_GC_THRESHOLDS)
