@@ -7,7 +7,7 @@ reads it instead of resolving each call again.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, NamedTuple, Optional
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Set
 
 import libcst as cst
 
@@ -38,10 +38,11 @@ class ProjectCall(NamedTuple):
 class CallSites:
     """What fact collection learned about the file's calls."""
 
-    __slots__ = ("blocking", "project_call")
+    __slots__ = ("blocking", "with_blocking", "project_call")
 
     def __init__(self) -> None:
         self.blocking: List[FirstBlockingCall] = []
+        self.with_blocking: Set[str] = set()  # functions whose first blocking call is known
         # The last project call visited: checks that run after the collector on the same
         # call (AIO110) find it here while they visit that call.
         self.project_call: Optional[ProjectCall] = None
@@ -83,8 +84,10 @@ class FactCollector:
         name = ctx.callee(node)
         found = blocking_entry(node, name, self.user)
         if found is not None:
-            if not frame.is_async and facts.blocking is None and not in_memory(node, found.callee, ctx):
-                ctx.sites.blocking.append(FirstBlockingCall(node, facts, found.callee, found.code))
+            sites = ctx.sites
+            if not frame.is_async and frame.qualname not in sites.with_blocking and not in_memory(node, found.callee, ctx):
+                sites.with_blocking.add(frame.qualname)
+                sites.blocking.append(FirstBlockingCall(node, facts, found.callee, found.code))
             return
         if name is None or name.startswith("builtins."):
             return
