@@ -16,7 +16,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from asynclint.engine import deep
-from asynclint.engine.walker import RANKED, Context, Walker
+from asynclint.engine.node_types import RANKED
+from asynclint.engine.walker import Context, Walker
 from asynclint.engine.resolver import Resolver
 
 Range = Tuple[int, int, int, int]  # start line, start column, end line, end column (1-based lines, 0-based columns)
