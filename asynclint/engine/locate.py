@@ -19,10 +19,10 @@ from asynclint.engine import deep
 from asynclint.engine.node_types import RANKED
 from asynclint.engine.walker import Context, Walker
 from asynclint.engine.resolver import Resolver
+from asynclint.project.positions import Range
 
-Range = Tuple[int, int, int, int]  # start line, start column, end line, end column (1-based lines, 0-based columns)
 
-_NEWLINE = re.compile(r"\r\n?|\n")
+NEWLINE = re.compile(r"\r\n?|\n")  # line breaks as Python counts lines
 
 
 class _Finished(Exception):
@@ -83,7 +83,7 @@ class _LocatingState(CodegenState):
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
         if "\n" in value or "\r" in value:
-            segments = _NEWLINE.split(value)
+            segments = NEWLINE.split(value)
             self.line += len(segments) - 1
             self.column = len(segments[-1])
         else:
@@ -107,7 +107,7 @@ class _LocatingState(CodegenState):
         return _NULL
 
     def found(self, node: cst.CSTNode, start: Tuple[int, int], end: Tuple[int, int]) -> None:
-        self.ranges[id(node)] = (start[0], start[1], end[0], end[1])
+        self.ranges[id(node)] = Range(start[0], start[1], end[0], end[1])
         if len(self.ranges) == len(self.wanted):
             raise _Finished
 
@@ -173,7 +173,7 @@ def _from_ast(text: str, nodes: Sequence[cst.CSTNode], seen: Mapping[str, Sequen
     if tree is None:
         return {}
     by_kind = _ast_nodes(tree, set(wanted))
-    lines = _NEWLINE.split(text)
+    lines = NEWLINE.split(text)
     ranges: Dict[int, Range] = {}
     for kind, targets in wanted.items():
         order = seen.get(kind, ())
@@ -253,7 +253,7 @@ def _ast_calls(text: str) -> Optional[List[Tuple[Range, str]]]:
     tree = _parse(text)
     if tree is None:
         return None
-    lines = _NEWLINE.split(text)
+    lines = NEWLINE.split(text)
     out: List[Tuple[Range, str]] = []
     for node in _ast_nodes(tree, {"call"})["call"]:
         span = _span(node, lines)
@@ -282,7 +282,7 @@ def _call_ranges_from_cst(text: str) -> Optional[List[Range]]:
     Walker([], ctx).walk(module)
     calls = ctx.seen["call"]
     ranges = locate(module, calls)
-    return [ranges.get(id(call), (1, 0, 1, 0)) for call in calls]
+    return [ranges.get(id(call), Range(1, 0, 1, 0)) for call in calls]
 
 
 def _start_key(node: ast.AST) -> Tuple[int, int, int, int]:
@@ -304,7 +304,12 @@ def _span(node: ast.AST, lines: List[str]) -> Optional[Range]:
         return None
     start = char_column(lines[start_line - 1], first.col_offset)  # type: ignore[attr-defined]
     end = char_column(lines[end_line - 1], last.end_col_offset)  # type: ignore[attr-defined]
-    return (start_line, start, end_line, end)
+    return Range(start_line, start, end_line, end)
+
+
+def line_starts(text: str) -> List[int]:
+    """The offset in ``text`` where each line starts."""
+    return [0] + [match.end() for match in NEWLINE.finditer(text)]
 
 
 def char_column(line: str, byte_offset: Optional[int]) -> int:

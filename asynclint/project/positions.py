@@ -9,9 +9,17 @@ than this interpreter) or the evidence does not match, LibCST answers instead.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
-Range = Tuple[int, int, int, int]  # as in locate.py; imported lazily there, with LibCST
+
+class Range(NamedTuple):
+    """Where a node is: lines count from 1, columns (in characters) from 0. Defined here,
+    without LibCST, because linking reads positions too; engine/locate.py makes them."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
 
 TextSource = Callable[[str], Optional[str]]
