@@ -1,6 +1,6 @@
 """What a name or dotted expression refers to, tracked by hand.
 
-LibCST's QualifiedNameProvider costs several times the parse itself (see DEVELOPERS.md),
+LibCST's QualifiedNameProvider costs several times the parse itself (README, Performance),
 so the engine keeps its own small scope tables: imports, definitions and assignments whose
 value is a call or reference to something nameable. A value is represented by the
 qualified name of what produced it: ``requests.Session()`` and ``requests.Session`` both

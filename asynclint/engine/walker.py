@@ -238,7 +238,7 @@ class Walker:
         before = frame.yields
         self._enter(node, cst.GeneratorExp)
         ctx.parents.append(node)
-        self.walk(node.elt)
+        self._children(node, cst.GeneratorExp, ("elt",))
         first = node.for_in
         self._enter(first, cst.CompFor)
         ctx.parents.append(first)
