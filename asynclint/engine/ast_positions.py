@@ -9,11 +9,19 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from asynclint.engine import deep
 
-Range = Tuple[int, int, int, int]  # start line, start column, end line, end column (1-based lines, 0-based columns)
+class Range(NamedTuple):
+    """Where a node is: lines count from 1, columns (in characters) from 0. Made here and in
+    locate.py; read without LibCST when linking."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
 
 NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -117,7 +125,12 @@ def span(node: ast.AST, lines: List[str]) -> Optional[Range]:
         return None
     start = char_column(lines[start_line - 1], first.col_offset)  # type: ignore[attr-defined]
     end = char_column(lines[end_line - 1], last.end_col_offset)  # type: ignore[attr-defined]
-    return (start_line, start, end_line, end)
+    return Range(start_line, start, end_line, end)
+
+
+def line_starts(text: str) -> List[int]:
+    """The offset in ``text`` where each line starts."""
+    return [0] + [match.end() for match in NEWLINE.finditer(text)]
 
 
 def char_column(line: str, byte_offset: Optional[int]) -> int:

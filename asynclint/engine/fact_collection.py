@@ -65,16 +65,10 @@ class FactCollector:
         facts.calls = list(dict.fromkeys(facts.calls))
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: "Context") -> None:
-        resolver = ctx.resolver
-        bases = []
-        for arg in node.bases:
-            # Bases are evaluated outside the class body: resolve in the enclosing scope.
-            scope, resolver.scope = resolver.scope, resolver.scope.parent or resolver.scope
-            try:
-                bases.append(ctx.value(arg.value) or "?")
-            finally:
-                resolver.scope = scope
-        ctx.facts.classes[ctx.classes[-1]] = tuple(bases)
+        place = ctx.place
+        # Bases are evaluated outside the class body: resolve in the enclosing place.
+        bases = [ctx.resolver.value_in(place.parent, arg.value) or "?" for arg in node.bases]
+        ctx.facts.classes[place.qualname] = tuple(bases)
 
     def visit_Call(self, node: cst.Call, ctx: "Context") -> None:
         frame = ctx.frame

@@ -14,7 +14,8 @@ from libcst._nodes.internal import CodegenState
 
 from asynclint.engine import deep
 from asynclint.engine.ast_positions import NEWLINE, Range, ast_nodes, parse_python, span
-from asynclint.engine.walker import RANKED, Context, Walker
+from asynclint.engine.node_types import RANKED
+from asynclint.engine.walker import Context, Walker
 from asynclint.engine.resolver import Resolver
 
 
@@ -100,7 +101,7 @@ class _LocatingState(CodegenState):
         return _NULL
 
     def found(self, node: cst.CSTNode, start: Tuple[int, int], end: Tuple[int, int]) -> None:
-        self.ranges[id(node)] = (start[0], start[1], end[0], end[1])
+        self.ranges[id(node)] = Range(start[0], start[1], end[0], end[1])
         if len(self.ranges) == len(self.wanted):
             raise _Finished
 
@@ -193,7 +194,7 @@ def _call_ranges_from_cst(text: str) -> Optional[List[Range]]:
     Walker([], ctx).walk(module)
     calls = ctx.seen["call"]
     ranges = locate(module, calls)
-    return [ranges.get(id(call), (1, 0, 1, 0)) for call in calls]
+    return [ranges.get(id(call), Range(1, 0, 1, 0)) for call in calls]
 
 
 def _plausible(node: cst.CSTNode, kind: str, span: Range, lines: List[str]) -> bool:

@@ -1,6 +1,6 @@
 """What a name or dotted expression refers to, tracked by hand.
 
-LibCST's QualifiedNameProvider costs several times the parse itself (see DEVELOPERS.md),
+LibCST's QualifiedNameProvider costs several times the parse itself (README, Performance),
 so the engine keeps its own small scope tables: imports, definitions and assignments whose
 value is a call or reference to something nameable. A value is represented by the
 qualified name of what produced it: ``requests.Session()`` and ``requests.Session`` both
@@ -9,73 +9,58 @@ An opaque local (a parameter, a loop variable, anything computed) resolves to ``
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set
+from typing import Dict, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
 from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS, UNBOUNDED_WITHOUT
+from asynclint.engine.node_types import concrete_subclasses
+from asynclint.engine.place import CLASS, FUNCTION, MODULE, Place, Scope
 from asynclint.project.facts import SUPER
 
 OPAQUE = None
 
 
-class Scope:
-    """One namespace. Class scopes are skipped when functions look names up, as in Python."""
-
-    __slots__ = ("kind", "names", "parent", "qualname", "globals", "memo")
-
-    def __init__(self, kind: str, parent: Optional["Scope"], qualname: str) -> None:
-        self.kind = kind
-        self.names: Dict[str, Optional[str]] = {}
-        self.parent = parent
-        self.qualname = qualname
-        self.globals: Set[str] = set()  # declared ``global`` or ``nonlocal``: not local names
-        # The resolver's answers since the last binding, shared by a module's scopes.
-        self.memo: Dict[int, Optional[str]] = parent.memo if parent is not None else {}
-
-    def bind(self, name: str, value: Optional[str]) -> None:
-        if name in self.globals:
-            return
-        self.names[name] = value
-        self.memo.clear()
-
-
 class Resolver:
-    """Resolves expressions in the current scope chain of one module."""
+    """Resolves expressions in the place the walk is in (``place``) of one module."""
 
     def __init__(self, module_name: str, is_package: bool) -> None:
         self.module_name = module_name
         self.is_package = is_package
-        self.module_scope = Scope("module", None, module_name)
-        self.scope = self.module_scope
+        self.module_place = Place(None, MODULE, module_name, None)
+        self.module_scope = self.module_place.scope
+        self.place = self.module_place
+        self.memo = self.module_scope.memo
         self.star_import = False
         # "pkg.mod.Class.attr" -> value, from `self.attr = ...` inside methods.
         self.attributes: Dict[str, Optional[str]] = {}
 
-    # -- scope chain -------------------------------------------------------------------
+    # -- where names are looked up -----------------------------------------------------
 
-    def push(self, kind: str, qualname: str) -> Scope:
-        self.scope = Scope(kind, self.scope, qualname)
-        self.scope.memo.clear()
-        return self.scope
+    def enter(self, place: Place) -> None:
+        """Names now resolve in ``place``; answers kept for the previous place are stale."""
+        self.place = place
+        self.memo.clear()
 
-    def pop(self) -> None:
-        assert self.scope.parent is not None
-        self.scope = self.scope.parent
-        self.scope.memo.clear()
+    def leave(self) -> None:
+        """Back to the enclosing place, whose answers may differ too."""
+        assert self.place.parent is not None
+        self.place = self.place.parent
+        self.memo.clear()
 
     def lookup(self, name: str) -> Optional[str]:
-        scope: Optional[Scope] = self.scope
+        place: Optional[Place] = self.place
         first = True
-        while scope is not None:
+        while place is not None:
+            scope = place.scope
             if name in scope.globals:
-                scope = self.module_scope
+                place = self.module_place
                 first = False
                 continue
-            if (first or scope.kind != "class") and name in scope.names:
+            if (first or place.kind != CLASS) and name in scope.names:
                 return scope.names[name]
             first = False
-            scope = scope.parent
+            place = place.parent
         if self.star_import:
             return OPAQUE
         return "builtins." + name
@@ -104,12 +89,20 @@ class Resolver:
             return self.lookup(expr.value)
         if cls is not cst.Attribute and cls is not cst.Call:
             return self._value(expr)
-        memo = self.scope.memo
+        memo = self.memo
         key = id(expr)
         if key in memo:
             return memo[key]
         found = memo[key] = self._value(expr)
         return found
+
+    def value_in(self, place: Place, expr: cst.BaseExpression) -> Optional[str]:
+        """``expr`` as ``place`` sees it: a class's bases are evaluated outside its body."""
+        current, self.place = self.place, place
+        try:
+            return self.value(expr)
+        finally:
+            self.place = current
 
     def _value(self, expr: cst.BaseExpression) -> Optional[str]:
         if expr.__class__ is cst.Attribute:
@@ -146,11 +139,11 @@ class Resolver:
         return None if owner is None else f"{owner}{SUPER}"
 
     def _enclosing_class(self) -> Optional[str]:
-        scope: Optional[Scope] = self.scope
-        while scope is not None and scope.kind == "function":
-            if scope.parent is not None and scope.parent.kind == "class":
-                return scope.parent.qualname
-            scope = scope.parent
+        place: Optional[Place] = self.place
+        while place is not None and place.kind == FUNCTION:
+            if place.parent is not None and place.parent.kind == CLASS:
+                return place.parent.qualname
+            place = place.parent
         return None
 
     # -- bindings ----------------------------------------------------------------------
@@ -284,17 +277,8 @@ def dotted(node: Optional[cst.BaseExpression]) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def _concrete(cls: type) -> FrozenSet[type]:
-    found = set()
-    for sub in cls.__subclasses__():
-        found.add(sub)
-        found |= _concrete(sub)
-    return frozenset(found)
-
-
-# LibCST's node classes are ABCs, so isinstance() against them costs an ABC check on every
-# miss; the walk's hot paths compare classes instead (every class tested is a concrete leaf).
-_COMPOUND = _concrete(cst.BaseCompoundStatement)
+# Compared by class in the pre-scans (see node_types.concrete_subclasses).
+_COMPOUND = concrete_subclasses(cst.BaseCompoundStatement)
 
 
 def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:

@@ -23,7 +23,7 @@ def await_allowed(ctx: Context) -> bool:
     Not in sync code, not in a class body, and not inside a generator expression (an
     ``await`` there would turn it into an async generator).
     """
-    if not ctx.in_async or ctx.resolver.scope.kind == "class":
+    if not ctx.in_async or ctx.place.kind == "class":
         return False
     for ancestor in reversed(ctx.parents):
         if ancestor is ctx.frame.node:
@@ -173,7 +173,7 @@ def running_loop(node: cst.Call, ctx: Context) -> Optional[Fix]:
 
 def keep_task(statement: cst.Expr, call: cst.Call, ctx: Context) -> Optional[Fix]:
     """AIO300: bind the task, add it to a module-level set, discard it when done."""
-    taken = set(ctx.resolver.scope.names) | set(ctx.resolver.module_scope.names)
+    taken = set(ctx.place.scope.names) | set(ctx.resolver.module_scope.names)
     name = next(n for n in ("task", "_task", "bg_task") + tuple(f"_task{i}" for i in range(1, 100)) if n not in taken)
 
     line = ctx.parents[-2] if len(ctx.parents) >= 2 else None
