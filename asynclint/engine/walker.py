@@ -9,7 +9,7 @@ what names refer to (bindings.py, resolver.py).
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
@@ -164,19 +164,25 @@ class Walker:
         self._leave_frame(node, cst.Module)
 
     def _function(self, node: cst.FunctionDef) -> None:
-        ctx = self.ctx
-        resolver = ctx.resolver
-        # Decorators, defaults and annotations run in the enclosing scope.
-        self._children(node, cst.FunctionDef, ("decorators", "type_parameters", "params", "returns"))
-        here = resolver.place
-        owner = here.qualname if here.kind == CLASS else None
-        frame = Place(node, FUNCTION, here.qualname_of(node.name.value), here, node.asynchronous is not None, owner)
-        resolver.enter(frame)
-        bind_parameters(resolver, node.params, frame.scope, owner, node)
+        # Decorators, defaults and annotations run in the enclosing place.
+        here, frame = self._open(node, cst.FunctionDef, ("decorators", "type_parameters", "params", "returns"), FUNCTION)
+        resolver = self.ctx.resolver
+        bind_parameters(resolver, node.params, frame.scope, frame.class_qualname, node)
         prescan(resolver, node.body.body, frame, resolve=False)
         self._walk_frame(node, cst.FunctionDef, frame)
-        if here.kind == FUNCTION:
-            here.scope.bind(node.name.value, frame.qualname)
+        _bind_in_function(here, node, frame)
+
+    def _open(self, node: Named, cls: type, outside: Tuple[str, ...], kind: str) -> Tuple[Place, Place]:
+        """Walk the parts of a def or class that run where it is defined, then enter its own
+        place; returns the enclosing place and the new one."""
+        self._children(node, cls, outside)
+        resolver = self.ctx.resolver
+        here = resolver.place
+        is_def = kind == FUNCTION
+        owner = here.qualname if is_def and here.kind == CLASS else None
+        place = Place(node, kind, here.qualname_of(node.name.value), here, is_def and node.asynchronous is not None, owner)
+        resolver.enter(place)
+        return here, place
 
     def _lambda(self, node: cst.Lambda) -> None:
         ctx = self.ctx
@@ -255,12 +261,8 @@ class Walker:
 
     def _class(self, node: cst.ClassDef) -> None:
         ctx = self.ctx
-        resolver = ctx.resolver
-        self._children(node, cst.ClassDef, ("decorators", "type_parameters", "bases", "keywords"))
-        here = resolver.place
-        place = Place(node, CLASS, here.qualname_of(node.name.value), here)
-        resolver.enter(place)
-        prescan(resolver, node.body.body, place, resolve=True)
+        here, place = self._open(node, cst.ClassDef, ("decorators", "type_parameters", "bases", "keywords"), CLASS)
+        prescan(ctx.resolver, node.body.body, place, resolve=True)
         self._enter(node, cst.ClassDef)
         ctx.parents.append(node)
         self.walk(node.body)
@@ -268,9 +270,18 @@ class Walker:
         hooks = self.leave.get(cst.ClassDef)
         if hooks:
             self._run(hooks, node)
-        resolver.leave()
-        if here.kind == FUNCTION:
-            here.scope.bind(node.name.value, place.qualname)
+        ctx.resolver.leave()
+        _bind_in_function(here, node, place)
+
+
+Named = Union[cst.FunctionDef, cst.ClassDef]
+
+
+def _bind_in_function(here: Place, node: Named, place: Place) -> None:
+    """A def or class inside a function binds its name there once defined (module and class
+    places were prescanned with their final bindings)."""
+    if here.kind == FUNCTION:
+        here.scope.bind(node.name.value, place.qualname)
 
 
 # Node types _enter notes something about (yield points, generators, names in use, scopes).
