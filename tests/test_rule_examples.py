@@ -87,8 +87,38 @@ EXAMPLES["AIO101"] = Examples(
             async with httpx.AsyncClient() as client:
                 return await client.get(url)
         """,
+        """
+        from typing import Optional, Union
+        import httpx
+
+        async def f(url, client: httpx.AsyncClient | None, either: Union[httpx.Client, httpx.AsyncClient]):
+            either.get(url)  # two real types: which one is unknown
+            return await client.get(url)
+        """,
+        """
+        import httpx
+
+        async def f(url, broken: "httpx.Client("):
+            return broken.get(url)  # a string that is not an expression: unknown
+        """,
     ],
     invalid=[
+        """
+        from typing import Annotated, Optional, Union
+        import httpx
+
+        def make():
+            return httpx.Client()
+
+        async def f(url, a: Optional[httpx.Client], b: Union[None, httpx.Client], c: "httpx.Client | None",
+                    d: Annotated[httpx.Client, "shared"]):
+            a.get(url)  # error: AIO101
+            b.get(url)  # error: AIO101
+            c.get(url)  # error: AIO101
+            d.get(url)  # error: AIO101
+            e: httpx.Client = make()
+            e.get(url)  # error: AIO101
+        """,
         """
         from requests import get
         import socket

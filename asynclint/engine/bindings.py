@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Set
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
+from asynclint.engine.declared_types import declared_type
 from asynclint.engine.place import Place, Scope
 from asynclint.engine.resolver import OPAQUE, Resolver, local_names, small_statements
 
@@ -31,7 +32,7 @@ def bind_parameters(resolver: Resolver, params: cst.Parameters, scope: Scope, ow
         if param is first and owner is not None and not is_static:
             value = owner
         elif param.annotation is not None:
-            value = resolver.value(param.annotation.annotation)
+            value = declared_type(resolver, param.annotation.annotation)
         scope.bind(param.name.value, value)
     for star in (params.star_arg, params.star_kwarg):
         if star.__class__ is cst.Param:

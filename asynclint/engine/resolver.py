@@ -14,6 +14,7 @@ from typing import Dict, Iterable, Iterator, Optional, Sequence
 import libcst as cst
 
 from asynclint.apis.blocking_calls import DIVISION_PRESERVES, RETURNS, UNBOUNDED_WITHOUT
+from asynclint.engine.declared_types import annotated_value
 from asynclint.engine.node_types import concrete_subclasses
 from asynclint.engine.place import CLASS, FUNCTION, MODULE, Place, Scope
 from asynclint.project.facts import SUPER
@@ -34,6 +35,8 @@ class Resolver:
         self.star_import = False
         # "pkg.mod.Class.attr" -> value, from `self.attr = ...` inside methods.
         self.attributes: Dict[str, Optional[str]] = {}
+        # String annotations' text -> parsed expression, kept alive for the memo's sake.
+        self.parsed_annotations: Dict[str, Optional[cst.BaseExpression]] = {}
 
     # -- where names are looked up -----------------------------------------------------
 
@@ -228,8 +231,7 @@ class Resolver:
             for target in stmt.targets:
                 self.bind_target(target.target, value, scope)
         elif stmt.__class__ is cst.AnnAssign:
-            value = self.value(stmt.value) if stmt.value is not None else self.value(stmt.annotation.annotation)
-            self.bind_target(stmt.target, value, scope)
+            self.bind_target(stmt.target, annotated_value(self, stmt.annotation.annotation, stmt.value), scope)
         elif stmt.__class__ is cst.AugAssign:
             self.bind_target(stmt.target, OPAQUE, scope)
         elif stmt.__class__ is cst.Global:
