@@ -190,12 +190,34 @@ EXAMPLES["AIO103"] = Examples(
         async def f(store):
             return store.open("x")  # not the built-in open: a method of an unknown object
         """,
+        """
+        import io, tempfile
+        from typing import IO
+
+        async def f(given: IO[str]):
+            buffer = io.BytesIO()
+            buffer.write(b"x")  # a buffer in memory
+            spooled = tempfile.SpooledTemporaryFile()
+            spooled.write(b"x")  # in memory while under max_size (for ever with the default 0)
+            return given.fileno(), given.tell()  # no I/O
+        """,
     ],
     invalid=[
         """
+        import io, os
+        from typing import Optional, TextIO
+
+        async def f(path, given: Optional[TextIO], raw: "io.BufferedReader"):
+            out = os.fdopen(1, "w")  # error: AIO103
+            out.write("x")  # error: AIO103
+            out.flush()  # error: AIO103
+            given.readline()  # error: AIO103
+            raw.read()  # error: AIO103
+        """,
+        """
         async def f(path):
             with open(path) as f:  # error: AIO103
-                return f.read()
+                return f.read()  # error: AIO103
         """,
         """
         import shutil

@@ -68,6 +68,15 @@ def _queue(kind: str) -> Dict[str, Entry]:
     return _table(rows, "AIO107", f"asyncio.{kind}", "")
 
 
+# An open file: what open() and its kin return (RETURNS) and what a file type annotation
+# declares (DECLARED_AS). The parentheses keep it from matching any importable name; it
+# is shown as `open()`.
+FILE_OBJECT = "builtins.open()"
+# Its methods that read, write or move in the file. fileno, tell, isatty, readable,
+# writable and seekable do no I/O (tell only asks the buffer) and are left out.
+_FILE_METHODS = "read read1 readinto readinto1 readline readlines write writelines seek truncate flush close"
+_FILE_USE = "aiofiles, or move the code that uses the file into a function run with " + _TO_THREAD
+
 _CERTIFICATES = "await asyncio.to_thread(...) once, and reuse the context"
 _IMPORT = "an import at module level or " + _TO_THREAD
 
@@ -118,6 +127,9 @@ BLOCKING_CALLS: Dict[str, Entry] = {
         _FILE,
         "",
     ),
+    # Reads and writes on an open file. No automatic fix: the file's other uses, and often
+    # the open, would have to move to the thread with them.
+    **_many(FILE_OBJECT, _FILE_METHODS, "AIO103", _FILE_USE, ""),
     **_many("pathlib.Path", "read_text read_bytes write_text write_bytes", "AIO103", _FILE, "to_thread"),
     **_many("shutil", "copy copy2 copyfile copyfileobj copymode copystat copytree move rmtree", "AIO103", _FILE, "to_thread"),
     "tempfile.mkstemp": ("AIO103", _TO_THREAD, "to_thread"),
@@ -264,7 +276,30 @@ RETURNS: Dict[str, str] = {
         "urllib3.HTTPConnectionPool",
     ),
     "ssl.create_default_context": "ssl.SSLContext",
+    # SpooledTemporaryFile is left out: it stays in memory (for ever with the default
+    # max_size=0), like io.BytesIO and io.StringIO, which are not files either.
+    **dict.fromkeys(
+        (
+            "builtins.open", "io.open", "io.open_code", "os.fdopen", "pathlib.Path.open",
+            "tempfile.TemporaryFile", "tempfile.NamedTemporaryFile",
+        ),
+        FILE_OBJECT,
+    ),
 }
+
+# What a value annotated with these types is. Only for annotations: calling one of the io
+# classes may wrap a buffer in memory (io.TextIOWrapper(io.BytesIO())), which reads no file.
+DECLARED_AS: Dict[str, str] = dict.fromkeys(
+    [f"{module}.{name}" for module in ("typing", "typing_extensions") for name in ("IO", "TextIO", "BinaryIO")]
+    + [
+        f"io.{name}"
+        for name in (
+            "IOBase", "RawIOBase", "BufferedIOBase", "TextIOBase", "FileIO", "BufferedReader", "BufferedWriter",
+            "BufferedRandom", "BufferedRWPair", "TextIOWrapper",
+        )
+    ],
+    FILE_OBJECT,
+)
 
 # Constructors that make an unbounded queue when called without their size argument, or
 # with a literal 0 or less: (keyword, position) of that argument. The resolver names such

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 import libcst as cst
 
-from asynclint.apis.blocking_calls import RETURNS
+from asynclint.apis.blocking_calls import DECLARED_AS, RETURNS
 from asynclint.apis.typing_api import ANNOTATED, NO_TYPE, NONE, OPTIONAL, UNION
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def declared_type(resolver: "Resolver", annotation: cst.BaseExpression, depth: i
     found = resolver.value(annotation)
     if found is None or found in NO_TYPE or found == NONE:
         return None
-    return RETURNS.get(found, found)
+    found = RETURNS.get(found, found)
+    return DECLARED_AS.get(found, found)
 
 
 def annotated_value(
