@@ -70,8 +70,9 @@ def annotated_value(
 def _names_instance(found: str) -> bool:
     if found.startswith("builtins.") and found[len("builtins."):] in ("None", "True", "False", "NotImplemented"):
         return False
-    last = found.split("(", 1)[0].rsplit(".", 1)[-1]
-    return last[:1].isupper()
+    if found.endswith(")"):
+        return True  # an instance the catalogue names: "builtins.open()", "queue.Queue(maxsize=0)"
+    return found.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _parsed_string(resolver: "Resolver", node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
