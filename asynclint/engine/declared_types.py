@@ -81,11 +81,8 @@ def _parsed_string(resolver: "Resolver", node: cst.BaseExpression) -> Optional[c
     Parsed once per text and kept alive by the resolver: its answers are memoised by node
     identity, which a freed node's successor could otherwise reuse.
     """
-    try:
-        text = node.evaluated_value  # type: ignore[attr-defined]
-    except Exception:  # an f-string part or an escape LibCST cannot evaluate
-        return None
-    if not isinstance(text, str) or len(text) > _STRING_LIMIT or sum(map(text.count, "([{")) > _BRACKET_LIMIT:
+    text = _plain_text(node)
+    if text is None or len(text) > _STRING_LIMIT or sum(map(text.count, "([{")) > _BRACKET_LIMIT:
         return None
     parsed = resolver.parsed_annotations
     if text not in parsed:
@@ -94,6 +91,19 @@ def _parsed_string(resolver: "Resolver", node: cst.BaseExpression) -> Optional[c
         except Exception:  # ParserSyntaxError, or a native parser refusal: just unknown
             parsed[text] = None
     return parsed[text]
+
+
+def _plain_text(node: cst.BaseExpression) -> Optional[str]:
+    """A string literal's text where no escape needs evaluating, else None. (LibCST's
+    ``evaluated_value`` calls ``ast.literal_eval``, whose nested helpers leave a reference
+    cycle behind on every call; an annotation with an escape in it is not worth that.)"""
+    if node.__class__ is not cst.SimpleString:
+        return None  # implicit concatenation: not an annotation anyone writes
+    prefix = node.prefix.lower()
+    raw = node.raw_value
+    if "b" in prefix or ("\\" in raw and "r" not in prefix):
+        return None
+    return raw
 
 
 def _subscripted(resolver: "Resolver", node: cst.Subscript, depth: int) -> Optional[str]:
