@@ -9,7 +9,7 @@ An opaque local (a parameter, a loop variable, anything computed) resolves to ``
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import libcst as cst
 
@@ -220,6 +220,15 @@ class Resolver:
                     self.attributes[key] = value
                 scope.memo.clear()
 
+    def _unpacked(self, value: cst.BaseExpression) -> Optional[List[Optional[str]]]:
+        """What each element of a literal tuple or list is (``Path(a), Path(b)``), all
+        resolved before any name is bound, as Python evaluates the right side first."""
+        if value.__class__ not in (cst.Tuple, cst.List):
+            return None
+        if any(element.__class__ is cst.StarredElement for element in value.elements):
+            return None
+        return [self.value(element.value) for element in value.elements]
+
     def bind_statement(self, stmt: cst.CSTNode, scope: Scope) -> None:
         """Record the bindings one small statement makes."""
         if stmt.__class__ is cst.Import:
@@ -227,9 +236,14 @@ class Resolver:
         elif stmt.__class__ is cst.ImportFrom:
             self.bind_import_from(stmt, scope)
         elif stmt.__class__ is cst.Assign:
-            value = self.value(stmt.value)
+            values = self._unpacked(stmt.value)
+            value = self.value(stmt.value) if values is None else OPAQUE
             for target in stmt.targets:
-                self.bind_target(target.target, value, scope)
+                if values is not None and _unpacks(target.target, len(values)):
+                    for element, each in zip(target.target.elements, values):
+                        self.bind_target(element.value, each, scope)
+                else:
+                    self.bind_target(target.target, value, scope)
         elif stmt.__class__ is cst.AnnAssign:
             self.bind_target(stmt.target, annotated_value(self, stmt.annotation.annotation, stmt.value), scope)
         elif stmt.__class__ is cst.AugAssign:
@@ -244,6 +258,15 @@ class Resolver:
                 scope.globals.add(item.name.value)  # bound in an enclosing function, not here
                 scope.names.pop(item.name.value, None)
             scope.memo.clear()
+
+
+def _unpacks(target: cst.BaseExpression, count: int) -> bool:
+    """``a, b = ...`` with exactly ``count`` plain targets and no starred one."""
+    return (
+        target.__class__ in (cst.Tuple, cst.List)
+        and len(target.elements) == count
+        and not any(element.__class__ is cst.StarredElement for element in target.elements)
+    )
 
 
 def argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
