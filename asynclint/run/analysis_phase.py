@@ -18,7 +18,6 @@ from asynclint.run.discovery import SourceFile
 from asynclint.run.options import RunOptions, enabled_for
 from asynclint.run.results import FileResult
 from asynclint.run.workers import Budget, Failure, Pool, Task, effective_memory
-from asynclint.selection import PerFileIgnores
 from asynclint.source import DecodeProblem, decode, file_problem
 from asynclint.settings import Settings
 
@@ -28,17 +27,14 @@ _PARALLEL_THRESHOLD = 16
 _WORKER_STATE: dict = {}
 
 
-def _init_worker(settings: Settings, enabled: FrozenSet[str], encode: bool = False) -> None:
+def _init_worker(settings: Settings, options: RunOptions) -> None:
     _WORKER_STATE["settings"] = settings
-    _WORKER_STATE["enabled"] = enabled
-    _WORKER_STATE["encode"] = encode
-    _WORKER_STATE["per_file"] = PerFileIgnores(settings.per_file_ignores, settings.project_root)
+    _WORKER_STATE["codes_for"] = enabled_for(settings, options)
+    _WORKER_STATE["encode"] = options.cache
 
 
 def _check_in_worker(source: SourceFile) -> FileResult:
-    per_file: PerFileIgnores = _WORKER_STATE["per_file"]
-    enabled: FrozenSet[str] = _WORKER_STATE["enabled"] - per_file.ignored(source.path)
-    result = check_source(source, _WORKER_STATE["settings"], enabled)
+    result = check_source(source, _WORKER_STATE["settings"], _WORKER_STATE["codes_for"](source))
     if _WORKER_STATE["encode"] and result.digest:
         # Encoding for the cache here spares the main process, which links alone.
         result.encoded = encode_text(result)
@@ -81,7 +77,7 @@ def analyse(
     budget = budget_of(settings)
     codes_for = enabled_for(settings, options)
     results: List[FileResult] = [FileResult()] * len(files)
-    setup = Task(_init_worker, (settings, options.enabled, options.cache))
+    setup = Task(_init_worker, (settings, options))
     with Pool(min(jobs, len(files)), budget, setup) as pool:
         for index, result, failure in pool.map(lambda source: Task(_check_in_worker, (source,)), files):
             if failure is not None:
